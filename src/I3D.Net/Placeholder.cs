@@ -1,0 +1,3 @@
+namespace I3D.Net;
+/// <summary>x</summary>
+public static class Placeholder { }
