@@ -1,3 +1,0 @@
-namespace I3D.Net;
-/// <summary>x</summary>
-public static class Placeholder { }
