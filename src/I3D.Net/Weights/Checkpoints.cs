@@ -81,8 +81,9 @@ public static class Checkpoints
     }
 
     /// <summary>
-    /// Reads a checkpoint as a state dict on the CPU: safetensors as stored; DeepMind kinetics-i3d TensorFlow
-    /// checkpoints translated to pytorch-i3d keys (see <see cref="KineticsI3DCheckpoint"/>).
+    /// Reads a checkpoint as a state dict on the CPU: safetensors and PyTorch zip state dicts (see
+    /// <see cref="PyTorchStateDict"/>) as stored; DeepMind kinetics-i3d TensorFlow checkpoints translated to
+    /// pytorch-i3d keys (see <see cref="KineticsI3DCheckpoint"/>).
     /// </summary>
     /// <param name="path">The checkpoint file, TensorFlow prefix or folder.</param>
     /// <returns>The tensors by key; the caller owns them.</returns>
@@ -90,7 +91,6 @@ public static class Checkpoints
     /// <exception cref="InvalidDataException">
     /// The file is corrupt, of an unknown format, a legacy PyTorch file or a plain pickle (with instructions to convert it).
     /// </exception>
-    /// <exception cref="NotSupportedException">The file is a PyTorch zip archive; read it with the PyTorch reader.</exception>
     public static Dictionary<string, Tensor> LoadStateDict(string path)
     {
         var format = DetectFormat(path);
@@ -103,8 +103,7 @@ public static class Checkpoints
                 $"'{path}' is a plain Python pickle, not a safetensors, PyTorch zip or TensorFlow checkpoint. I3D.Net never unpickles files " +
                 "(unpickling can run code). If it holds tensors, convert it with Python to safetensors: " +
                 "`from safetensors.torch import save_file; save_file({k: v.contiguous() for k, v in sd.items()}, \"weights.safetensors\")`."),
-            CheckpointFormat.PyTorchZip => throw new NotSupportedException(
-                $"'{path}' is a PyTorch zip archive; read it with the PyTorch state-dict reader, or convert it to safetensors."),
+            CheckpointFormat.PyTorchZip => PyTorchStateDict.Load(path),
             _ => throw UnknownFormat(path),
         };
     }

@@ -69,6 +69,18 @@ public sealed class CheckpointsTests : IDisposable
     }
 
     [Fact]
+    public void PyTorchZipStateDictsLoadThroughTheSameEntryPoint()
+    {
+        using var scope = NewDisposeScope();
+        var sd = Checkpoints.LoadStateDict(PyTorchFixture("zip_state_dict.pt"));
+
+        sd.Keys.Should().Equal("w", "b");
+        sd["w"].data<float>().ToArray().Should().Equal(0f, 1f, 2f, 3f);
+        sd["w"].shape.Should().Equal(2, 2);
+        sd["b"].data<long>().ToArray().Should().Equal(1L, 2L);
+    }
+
+    [Fact]
     public void PlainPicklesAndUnknownFilesAreRefusedClearly()
     {
         FluentActions.Invoking(() => Checkpoints.LoadStateDict(PyTorchFixture("plain.pkl")))

@@ -1,3 +1,4 @@
+using I3D.Net.Models;
 using I3D.Net.Weights;
 using I3D.Net.Weights.TensorFlow;
 using TorchSharp;
@@ -43,6 +44,17 @@ public sealed class KineticsI3DCheckpointTests : IDisposable
             map.StateDictShapes[key].Should().Equal(shape, key);
         }
 
+        // …and the real model agrees, key for key and shape for shape.
+        using (var model = new InceptionI3D(classes, channels))
+        {
+            var state = model.state_dict();
+            state.Keys.Order(StringComparer.Ordinal).Should().Equal(map.StateDictShapes.Keys.Order(StringComparer.Ordinal));
+            foreach (var (key, value) in state)
+            {
+                value.shape.Should().Equal(map.StateDictShapes[key], key);
+            }
+        }
+
         foreach (var v in map.Variables)
         {
             KineticsI3DCheckpoint.MapName(v.TensorFlowName).Should().Be(v.StateDictKey);
@@ -71,7 +83,10 @@ public sealed class KineticsI3DCheckpointTests : IDisposable
         using var scope = NewDisposeScope();
         var template = TensorFlowCheckpoint.Open(Fixture("rgb_imagenet"));
         var g = new torch.Generator(11);
-        var values = template.Tensors.ToDictionary(t => t.Name, t => rand(t.Shape.ToArray(), generator: g));
+        // Small weights and positive variances keep the loaded network's activations finite.
+        var values = template.Tensors.ToDictionary(
+            t => t.Name,
+            t => t.Name.EndsWith("moving_variance") ? rand(t.Shape.ToArray(), generator: g) + 0.5 : randn(t.Shape.ToArray(), generator: g) * 0.02);
         var prefix = Path.Combine(_temp.Path, "model.ckpt");
         TestBundleWriter.Write(prefix, values, blockSize: 4096);
 
@@ -90,6 +105,20 @@ public sealed class KineticsI3DCheckpointTests : IDisposable
         stateDict["Mixed_4b.b1b.conv3d.weight"][200, 17, 2, 0, 1].item<float>().Should().Be(kernel[2, 0, 1, 17, 200].item<float>());
         Same(stateDict["Mixed_5c.b0.bn.weight"], ones(384)).Should().BeTrue("Sonnet BatchNorm has no scale");
         stateDict["Conv3d_1a_7x7.bn.num_batches_tracked"].item<long>().Should().Be(0);
+
+        // The whole checkpoint loads strictly into the model, which then computes with it.
+        using var model = new InceptionI3D(400, 3);
+        var result = KineticsI3DCheckpoint.Load(model, Path.Combine(_temp.Path, "model.ckpt.index"));
+        result.Missing.Should().BeEmpty();
+        result.Unexpected.Should().BeEmpty();
+        Same(model.state_dict()["Mixed_4b.b1b.conv3d.weight"], kernel.permute(4, 3, 0, 1, 2)).Should().BeTrue();
+        model.eval();
+        using (torch.no_grad())
+        {
+            using var logits = model.forward(zeros([1, 3, 9, 64, 64]));
+            logits.shape.Should().Equal(1, 400);
+            logits.isfinite().all().item<bool>().Should().BeTrue();
+        }
     }
 
     [Fact]
