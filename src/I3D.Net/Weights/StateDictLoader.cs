@@ -35,6 +35,35 @@ public static class StateDictLoader
     /// </exception>
     public static StateDictLoadResult Load(nn.Module module, IReadOnlyDictionary<string, Tensor> source, bool strict = true, string? sourceName = null)
     {
+        var (result, target) = CheckCore(module, source, strict, sourceName);
+        using (torch.no_grad())
+        {
+            foreach (var key in result.Loaded)
+            {
+                // copy_ converts dtype and device and keeps the destination tensor (and its requires_grad).
+                target[key].copy_(source[key]);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Runs every check of <see cref="Load(nn.Module, IReadOnlyDictionary{string, Tensor}, bool, string?)"/> without
+    /// copying anything, e.g. to validate several sources before loading any of them.
+    /// </summary>
+    /// <param name="module">The module the source is meant for.</param>
+    /// <param name="source">Tensors keyed by state-dict name.</param>
+    /// <param name="strict">When <see langword="true"/>, missing or unexpected keys are an error.</param>
+    /// <param name="sourceName">A name for the source used in error messages.</param>
+    /// <returns>What a load would copy, and which keys are missing, unexpected or converted.</returns>
+    /// <exception cref="InvalidDataException">The source does not fit the module; the message names every offending key.</exception>
+    public static StateDictLoadResult Check(nn.Module module, IReadOnlyDictionary<string, Tensor> source, bool strict = true, string? sourceName = null) =>
+        CheckCore(module, source, strict, sourceName).Result;
+
+    private static (StateDictLoadResult Result, Dictionary<string, Tensor> Target) CheckCore(
+        nn.Module module, IReadOnlyDictionary<string, Tensor> source, bool strict, string? sourceName)
+    {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(source);
 
@@ -100,16 +129,7 @@ public static class StateDictLoader
                 $"Cannot load {from} into {module.GetType().Name}; nothing was copied. " + string.Join("; ", problems) + ".");
         }
 
-        using (torch.no_grad())
-        {
-            foreach (var key in loaded)
-            {
-                // copy_ converts dtype and device and keeps the destination tensor (and its requires_grad).
-                target[key].copy_(source[key]);
-            }
-        }
-
-        return new StateDictLoadResult(loaded.AsReadOnly(), missing.AsReadOnly(), unexpected.AsReadOnly(), converted.AsReadOnly());
+        return (new StateDictLoadResult(loaded.AsReadOnly(), missing.AsReadOnly(), unexpected.AsReadOnly(), converted.AsReadOnly()), target);
     }
 
     /// <summary>Loads a safetensors file into <paramref name="module"/> with the checks of <see cref="Load(nn.Module, IReadOnlyDictionary{string, Tensor}, bool, string?)"/>.</summary>

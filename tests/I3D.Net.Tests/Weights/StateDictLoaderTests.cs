@@ -156,6 +156,24 @@ public sealed class StateDictLoaderTests : IDisposable
     }
 
     [Fact]
+    public void CheckValidatesWithoutCopying()
+    {
+        using var scope = NewDisposeScope();
+        var source = Snapshot(Trained(7));
+        source.Remove("bn.bias");
+        var net = new TinyConvBnNet();
+        var before = Snapshot(net);
+
+        var result = StateDictLoader.Check(net, source, strict: false);
+
+        result.Loaded.Should().HaveCount(5);
+        result.Missing.Should().Equal("bn.bias");
+        ShouldEqual(net.state_dict(), before);
+        FluentActions.Invoking(() => StateDictLoader.Check(net, source, sourceName: "x.safetensors"))
+            .Should().Throw<InvalidDataException>().WithMessage("*'x.safetensors'*1 missing key(s): 'bn.bias'*");
+    }
+
+    [Fact]
     public void MissingBatchCounterDoesNotFailStrictLoading()
     {
         using var scope = NewDisposeScope();

@@ -211,3 +211,57 @@ public sealed class KineticsI3DCheckpointTests : IDisposable
 
     private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 }
+
+public sealed class KineticsI3DTwoStreamTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string WriteStem(string folder, string scope, int channels, Tensor beta)
+    {
+        Directory.CreateDirectory(Path.Combine(_temp.Path, folder));
+        var prefix = Path.Combine(_temp.Path, folder, "model.ckpt");
+        TestBundleWriter.Write(prefix, new Dictionary<string, Tensor>
+        {
+            [$"{scope}/inception_i3d/Conv3d_1a_7x7/conv_3d/w"] = randn([7, 7, 7, channels, 64]) * 0.01,
+            [$"{scope}/inception_i3d/Conv3d_1a_7x7/batch_norm/beta"] = beta,
+            [$"{scope}/inception_i3d/Conv3d_1a_7x7/batch_norm/moving_mean"] = randn(64),
+            [$"{scope}/inception_i3d/Conv3d_1a_7x7/batch_norm/moving_variance"] = rand(64) + 0.5,
+        });
+        return prefix;
+    }
+
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
+    [Fact]
+    public void LoadsEachStreamAndRefusesSwappedOrUnfitCheckpointsBeforeCopying()
+    {
+        using var scope = NewDisposeScope();
+        var rgbBeta = randn(64);
+        var flowBeta = randn(64);
+        var rgb = WriteStem("rgb", "RGB", 3, rgbBeta);
+        var flow = WriteStem("flow", "Flow", 2, flowBeta);
+        using var model = new TwoStreamI3D(400);
+
+        var (rgbResult, flowResult) = KineticsI3DCheckpoint.Load(model, rgb, flow, strict: false);
+
+        rgbResult.Loaded.Should().Contain("Conv3d_1a_7x7.bn.bias");
+        flowResult.Loaded.Should().Contain("Conv3d_1a_7x7.conv3d.weight");
+        Same(model.Rgb.state_dict()["Conv3d_1a_7x7.bn.bias"], rgbBeta).Should().BeTrue();
+        Same(model.Flow.state_dict()["Conv3d_1a_7x7.bn.bias"], flowBeta).Should().BeTrue();
+
+        var swapped = () => KineticsI3DCheckpoint.Load(model, flow, rgb, strict: false);
+        swapped.Should().Throw<InvalidDataException>().WithMessage("*flow*model.ckpt.index' holds the Flow stream, but was given as the RGB checkpoint; pass it as flowPath*");
+
+        // A flow checkpoint with RGB's 3 input channels fails its check, and the RGB stream is left as it was.
+        var badFlow = WriteStem("bad-flow", "Flow", 3, randn(64));
+        var newRgb = WriteStem("rgb2", "RGB", 3, randn(64));
+        var bad = () => KineticsI3DCheckpoint.Load(model, newRgb, badFlow, strict: false);
+        bad.Should().Throw<InvalidDataException>().WithMessage("*bad-flow*shape mismatch for 'Conv3d_1a_7x7.conv3d.weight'*");
+        Same(model.Rgb.state_dict()["Conv3d_1a_7x7.bn.bias"], rgbBeta).Should().BeTrue("nothing is copied when either stream fails");
+
+        var strictLoad = () => KineticsI3DCheckpoint.Load(model, rgb, flow);
+        strictLoad.Should().Throw<InvalidDataException>().WithMessage("*missing key(s)*'Mixed_3b.b0.conv3d.weight'*");
+    }
+}
