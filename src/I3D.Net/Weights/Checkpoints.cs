@@ -87,13 +87,19 @@ public static class Checkpoints
     /// </summary>
     /// <param name="path">The checkpoint file, TensorFlow prefix or folder.</param>
     /// <returns>The tensors by key; the caller owns them.</returns>
-    /// <exception cref="FileNotFoundException">The checkpoint (or a part of it) is missing.</exception>
+    /// <exception cref="FileNotFoundException">The checkpoint (or a part of it) is missing, or a folder holds no single TensorFlow checkpoint.</exception>
     /// <exception cref="InvalidDataException">
     /// The file is corrupt, of an unknown format, a legacy PyTorch file or a plain pickle (with instructions to convert it).
     /// </exception>
     public static Dictionary<string, Tensor> LoadStateDict(string path)
     {
         var format = DetectFormat(path);
+        if (format == CheckpointFormat.Unknown && Directory.Exists(path))
+        {
+            // Let the TensorFlow resolver say what the folder lacks (no .index file, or several to choose from).
+            _ = TensorFlowCheckpoint.Open(path);
+        }
+
         return format switch
         {
             CheckpointFormat.SafeTensors => SafeTensorsFile.Load(path),

@@ -91,6 +91,8 @@ public sealed class CheckpointsTests : IDisposable
             .Should().Throw<InvalidDataException>().WithMessage("*weights.safetensors*not a checkpoint format*6E6F74207765696*");
         FluentActions.Invoking(() => Checkpoints.LoadStateDict(_temp.File("absent.pt")))
             .Should().Throw<FileNotFoundException>().WithMessage("*absent.pt*");
+        FluentActions.Invoking(() => Checkpoints.LoadStateDict(_temp.Path))
+            .Should().Throw<FileNotFoundException>().WithMessage($"*'{_temp.Path}' holds no TensorFlow checkpoint*");
     }
 
     [Fact]
