@@ -122,6 +122,11 @@ public static class StateDictLoader
             }
         }
 
+        if (strict && PrefixHint(missing, unexpected) is { } hint)
+        {
+            problems.Add(hint);
+        }
+
         if (problems.Count > 0)
         {
             var from = sourceName is null ? "the state dict" : $"'{sourceName}'";
@@ -181,6 +186,41 @@ public static class StateDictLoader
 
     private static bool IsBatchCounter(string key) =>
         key == BatchCounterSuffix || key.EndsWith("." + BatchCounterSuffix, StringComparison.Ordinal);
+
+    // The most common cause of "everything missing, everything unexpected": keys that differ by one leading scope,
+    // e.g. "module." from DataParallel, or "rgb."/"flow." of a two-stream model.
+    private static string? PrefixHint(List<string> missing, List<string> unexpected)
+    {
+        if (missing.Count == 0 || unexpected.Count == 0)
+        {
+            return null;
+        }
+
+        if (CommonScope(unexpected) is { } extra && missing.All(m => unexpected.Contains(extra + m)))
+        {
+            return $"every source key carries an extra '{extra}' prefix: strip it, or load into the sub-module it belongs to";
+        }
+
+        if (CommonScope(missing) is { } lacking && missing.All(m => m.StartsWith(lacking, StringComparison.Ordinal)) &&
+            unexpected.All(u => missing.Contains(lacking + u)))
+        {
+            return $"the model's keys start with '{lacking}' but the source's do not: load into that sub-module instead";
+        }
+
+        return null;
+    }
+
+    private static string? CommonScope(List<string> keys)
+    {
+        var dot = keys[0].IndexOf('.');
+        if (dot <= 0)
+        {
+            return null;
+        }
+
+        var scope = keys[0][..(dot + 1)];
+        return keys.All(k => k.StartsWith(scope, StringComparison.Ordinal)) ? scope : null;
+    }
 
     private static string Format(long[] shape) => "[" + string.Join(", ", shape) + "]";
 
