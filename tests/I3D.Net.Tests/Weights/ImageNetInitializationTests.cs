@@ -20,6 +20,8 @@ public sealed class GoogLeNetFileFixture : IDisposable
         Bytes = File.ReadAllBytes(Path);
         Sha256 = Convert.ToHexStringLower(SHA256.HashData(Bytes));
         Conv1 = sd.Single(kv => kv.Key == "conv1.conv.weight").Value.clone().DetachFromDisposeScope();
+        Conv1Bn = new[] { "weight", "bias", "running_mean", "running_var" }
+            .Select(n => sd.Single(kv => kv.Key == $"conv1.bn.{n}").Value.clone().DetachFromDisposeScope()).ToArray();
         Mixed5cB3bVar = sd.Single(kv => kv.Key == "inception5b.branch4.1.bn.running_var").Value.clone().DetachFromDisposeScope();
     }
 
@@ -27,11 +29,13 @@ public sealed class GoogLeNetFileFixture : IDisposable
     public byte[] Bytes { get; }
     public string Sha256 { get; }
     public Tensor Conv1 { get; }
+    public Tensor[] Conv1Bn { get; }
     public Tensor Mixed5cB3bVar { get; }
 
     public void Dispose()
     {
         Conv1.Dispose();
+        foreach (var t in Conv1Bn) t.Dispose();
         Mixed5cB3bVar.Dispose();
         folder.Dispose();
     }
@@ -80,6 +84,32 @@ public class ImageNetInitializationTests(GoogLeNetFileFixture googLeNet) : IClas
         using var logits = model.forward(clip);
         logits.shape.Should().Equal(1, 7);
         logits.isfinite().all().item<bool>().Should().BeTrue();
+    }
+
+    [Fact]
+    public void TheInflatedFirstLayerGivesGoogLeNetsResponseOnAStaticClip()
+    {
+        using var scope = NewDisposeScope();
+        using var model = InceptionI3D.FromImageNet(numClasses: 2, weights: new ImageNetWeightsOptions { WeightsPath = googLeNet.Path });
+        model.eval();
+        var gen = new Generator(5);
+        var frame = rand(new long[] { 1, 3, 48, 48 }, generator: gen) * 2 - 1;
+        var clip = frame.unsqueeze(2).expand(1, 3, 16, 48, 48).contiguous();
+
+        // The model's Conv3d_1a_7x7 (inflated conv, TF-SAME padding, BN, ReLU) ...
+        var actual = model.ForwardTo(clip, I3DEndpoint.Conv3d_1a_7x7);
+        actual.shape.Should().Equal(1, 64, 8, 24, 24);
+
+        // ... equals GoogLeNet's conv1 + BN (eps 1e-3) + ReLU on the frame, with the same TF-SAME spatial padding.
+        var bn = googLeNet.Conv1Bn;
+        var conv = nn.functional.conv2d(nn.functional.pad(frame, new long[] { 2, 3, 2, 3 }), googLeNet.Conv1, strides: new long[] { 2, 2 });
+        var expected = nn.functional.relu(nn.functional.batch_norm(conv, bn[2], bn[3], bn[0], bn[1], training: false, eps: 1e-3));
+
+        // Interior times only: output t sees frames 2t-2 .. 2t+4, all inside the 16-frame clip for t = 1..5.
+        for (long t = 1; t <= 5; t++)
+            (actual.select(2, t) - expected).abs().max().item<float>().Should().BeLessThan(1e-4f, $"time {t}");
+        // At the edges TF-SAME zero padding in time makes the response differ, as it should.
+        (actual.select(2, 0) - expected).abs().max().item<float>().Should().BeGreaterThan(1e-3f);
     }
 
     [Fact]
