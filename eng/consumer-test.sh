@@ -63,7 +63,7 @@ model.to(device).eval();
 using (torch.no_grad())
 {
     // RGB in [-1, 1]: batch 1, 3 channels, 9 frames of 64x64.
-    using var clip = (torch.rand(1, 3, 9, 64, 64) * 2 - 1).to(device);
+    using var clip = (torch.rand([1, 3, 9, 64, 64]) * 2 - 1).to(device);
     using var logits = model.forward(clip);
     Console.WriteLine($"device: {device.type}");
     Console.WriteLine($"logits shape: [{string.Join(", ", logits.shape)}]");
