@@ -68,6 +68,10 @@ public sealed class Inception3DBlock : Module<Tensor, Tensor>
     /// <summary>Output channels.</summary>
     public long OutChannels => Widths.OutputChannels;
 
+    /// <summary>The branch units in reference order (b0, b1a, b1b, b2a, b2b, b3b), for weight folding and inflation.</summary>
+    internal (InflatedConv3d B0, InflatedConv3d B1a, InflatedConv3d B1b, InflatedConv3d B2a, InflatedConv3d B2b, InflatedConv3d B3b) Branches =>
+        (b0, b1a, b1b, b2a, b2b, b3b);
+
     /// <summary>Runs the four branches and concatenates their outputs along channels.</summary>
     /// <param name="input">Feature maps <c>[B, InChannels, T, H, W]</c>.</param>
     /// <returns>Feature maps <c>[B, OutChannels, T, H, W]</c>.</returns>

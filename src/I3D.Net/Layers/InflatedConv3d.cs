@@ -91,6 +91,9 @@ public sealed class InflatedConv3d : Module<Tensor, Tensor>
     /// <summary>Stride (T, H, W).</summary>
     public (long T, long H, long W) Stride => (stride[0], stride[1], stride[2]);
 
+    /// <summary>Whether a ReLU follows the convolution (and batch normalisation).</summary>
+    public bool HasActivation => activation;
+
     /// <summary>True when the padding is TensorFlow "SAME" (computed per input), false when explicit.</summary>
     public bool UsesTfSamePadding => explicitPadding is null;
 
@@ -110,30 +113,9 @@ public sealed class InflatedConv3d : Module<Tensor, Tensor>
                 $"{GetName()}: expected input [B, {InChannels}, T, H, W], found [{string.Join(", ", input.shape)}].", nameof(input));
 
         using var scope = NewDisposeScope();
-        Tensor x = input;
-        long[] pad;
-        if (explicitPadding is not null)
-        {
-            pad = explicitPadding;
-        }
-        else
-        {
-            pad = new long[3];
-            var extra = new long[6];
-            bool asymmetric = false;
-            for (int d = 0; d < 3; d++)
-            {
-                var (before, after) = TfSamePadding.Compute(input.shape[2 + d], kernel[d], stride[d]);
-                pad[d] = before;
-                // F.pad lists the last dimension first: (W_before, W_after, H_before, H_after, T_before, T_after).
-                extra[(2 - d) * 2 + 1] = after - before;
-                asymmetric |= after != before;
-            }
-            if (asymmetric)
-                x = nn.functional.pad(x, extra);
-        }
-
-        var y = nn.functional.conv3d(x, conv3d.weight!, conv3d.bias, stride, pad);
+        var y = explicitPadding is null
+            ? TfSamePadding.Conv3d(input, conv3d.weight!, conv3d.bias, stride)
+            : nn.functional.conv3d(input, conv3d.weight!, conv3d.bias, stride, explicitPadding);
         if (bn is not null)
             y = bn.forward(y);
         if (activation)

@@ -1,3 +1,6 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace I3D.Net.Layers;
 
 /// <summary>
@@ -36,4 +39,32 @@ public static class TfSamePadding
     public static ((long Before, long After) T, (long Before, long After) H, (long Before, long After) W) Compute(
         (long T, long H, long W) input, (long T, long H, long W) kernel, (long T, long H, long W) stride) =>
         (Compute(input.T, kernel.T, stride.T), Compute(input.H, kernel.H, stride.H), Compute(input.W, kernel.W, stride.W));
+
+    /// <summary>
+    /// A 3D convolution with TF-SAME padding computed from <paramref name="input"/>: the symmetric part is passed to the
+    /// convolution and only an odd remainder (one zero cell at the end of a dimension) is padded explicitly.
+    /// </summary>
+    /// <param name="input">Input <c>[B, C, T, H, W]</c>.</param>
+    /// <param name="weight">Filters <c>[O, C, kT, kH, kW]</c>.</param>
+    /// <param name="bias">Bias <c>[O]</c> or null.</param>
+    /// <param name="stride">Strides (T, H, W).</param>
+    /// <returns>Output <c>[B, O, ceil(T/sT), ceil(H/sH), ceil(W/sW)]</c>.</returns>
+    public static Tensor Conv3d(Tensor input, Tensor weight, Tensor? bias, long[] stride)
+    {
+        var pad = new long[3];
+        var extra = new long[6];
+        bool asymmetric = false;
+        for (int d = 0; d < 3; d++)
+        {
+            var (before, after) = Compute(input.shape[2 + d], weight.shape[2 + d], stride[d]);
+            pad[d] = before;
+            // F.pad lists the last dimension first: (W_before, W_after, H_before, H_after, T_before, T_after).
+            extra[(2 - d) * 2 + 1] = after - before;
+            asymmetric |= after != before;
+        }
+        if (!asymmetric)
+            return nn.functional.conv3d(input, weight, bias, stride, pad);
+        using var padded = nn.functional.pad(input, extra);
+        return nn.functional.conv3d(padded, weight, bias, stride, pad);
+    }
 }

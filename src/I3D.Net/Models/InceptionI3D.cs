@@ -132,6 +132,9 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
     /// <summary>The last layer built.</summary>
     public I3DEndpoint FinalEndpoint => Options.FinalEndpoint;
 
+    /// <summary>The built layers in order (the head excluded).</summary>
+    internal IReadOnlyList<(I3DEndpoint Endpoint, Module<Tensor, Tensor> Layer)> Layers => layers;
+
     /// <summary>The logits layer (a 1×1×1 conv with bias, <c>logits.conv3d.*</c>), or null when the model stops earlier.</summary>
     public InflatedConv3d? LogitsLayer => logits;
 
@@ -259,7 +262,7 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
     }
 
     /// <summary>The reference head's VALID 2×7×7 average pool, shrunk to the map where the map is smaller.</summary>
-    private static Tensor Pool(Tensor mixed5c)
+    internal static Tensor Pool(Tensor mixed5c)
     {
         long[] kernel = [Math.Min(2, mixed5c.shape[2]), Math.Min(7, mixed5c.shape[3]), Math.Min(7, mixed5c.shape[4])];
         return nn.functional.avg_pool3d(mixed5c, kernel, [1, 1, 1]);
