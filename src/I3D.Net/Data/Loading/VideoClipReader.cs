@@ -55,14 +55,19 @@ public sealed class VideoClipReader
         Tensor? rgb = null, flow = null;
         using (var scope = NewDisposeScope())
         {
+            // Resize and crop while decoding (8-bit OpenCV), then flip, jitter and normalise the small clip tensors.
             if (rgbReader is not null)
-                rgb = ToClips(rgbReader.ReadFrames(Source(flat, rgbReader.Info)), windows.Length);
+            {
+                var geometry = _transform.PlanGeometry(rgbReader.Info.Width, rgbReader.Info.Height, _options.Seed, epoch, sampleIndex);
+                rgb = ToClips(rgbReader.ReadFrames(Source(flat, rgbReader.Info), geometry), windows.Length);
+            }
             if (flowReader is not null)
             {
-                using var raw = flowReader.ReadFrames(Source(flat, flowReader.Info));
+                var geometry = _transform.PlanGeometry(flowReader.Info.Width, flowReader.Info.Height, _options.Seed, epoch, sampleIndex);
+                using var raw = flowReader.ReadFrames(Source(flat, flowReader.Info), geometry);
                 flow = ToClips(FlowQuantization.ToPixels(raw), windows.Length);
             }
-            var (outRgb, outFlow) = _transform.Apply(rgb, flow, _options.Seed, epoch, sampleIndex);
+            var (outRgb, outFlow) = _transform.ApplyAfterGeometry(rgb, flow, _options.Seed, epoch, sampleIndex);
             outRgb?.MoveToOuterDisposeScope();
             outFlow?.MoveToOuterDisposeScope();
             var sourceWindows = rgbReader is not null

@@ -29,9 +29,18 @@ public static class ClipTransforms
         CheckClip(clip);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
         var (h, w) = (clip.shape[^2], clip.shape[^1]);
-        (long newH, long newW) = h <= w ? ((long)size, (long)Math.Round((double)w * size / h)) : ((long)Math.Round((double)h * size / w), (long)size);
+        var (newH, newW) = ShortSideSize(h, w, size);
         return Resize(clip, newH, newW);
     }
+
+    /// <summary>The (height, width) after resizing the short side of <paramref name="height"/>×<paramref name="width"/> to <paramref name="size"/>.</summary>
+    public static (long Height, long Width) ShortSideSize(long height, long width, int size) => height <= width
+        ? (size, (long)Math.Round((double)width * size / height))
+        : ((long)Math.Round((double)height * size / width), size);
+
+    /// <summary>The start of a crop of <paramref name="size"/> in <paramref name="extent"/> at fraction <paramref name="f"/> of the free range (0.5 = centred).</summary>
+    public static long CropOffset(long extent, int size, double f) =>
+        f == 0.5 ? (extent - size) / 2 : Math.Min(extent - size, (long)Math.Floor(f * (extent - size + 1)));
 
     /// <summary>Resizes (bilinear, half-pixel centres as OpenCV) to exactly <paramref name="height"/>×<paramref name="width"/>.</summary>
     public static Tensor Resize(Tensor clip, long height, long width)
@@ -67,10 +76,7 @@ public static class ClipTransforms
         var (h, w) = (clip.shape[^2], clip.shape[^1]);
         if (h < size || w < size)
             throw new ArgumentException($"Cannot crop {size}x{size} from frames of {w}x{h}; resize first (e.g. ResizeShortSide({size})).", nameof(clip));
-        var top = Math.Min(h - size, (long)Math.Floor(fy * (h - size + 1)));
-        var left = Math.Min(w - size, (long)Math.Floor(fx * (w - size + 1)));
-        if (fy == 0.5 && fx == 0.5)
-            (top, left) = ((h - size) / 2, (w - size) / 2);
+        var (top, left) = (CropOffset(h, size, fy), CropOffset(w, size, fx));
         using var scope = NewDisposeScope();
         return clip.narrow(-2, top, size).narrow(-1, left, size).contiguous().MoveToOuterDisposeScope();
     }

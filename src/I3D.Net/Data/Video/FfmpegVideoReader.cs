@@ -47,9 +47,9 @@ public sealed class FfmpegVideoReader : IFrameReader
     }
 
     /// <inheritdoc />
-    public Tensor ReadFrames(IReadOnlyList<int> frameIndices)
+    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null)
     {
-        var gather = new FrameGather(frameIndices, Info.FrameCount, Path);
+        using var gather = new FrameGather(frameIndices, Info.FrameCount, Path, geometry);
         var frameBytes = Info.Width * Info.Height * 3;
         var buffer = new byte[frameBytes];
         var last = gather.Distinct[^1];

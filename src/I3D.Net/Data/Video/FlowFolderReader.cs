@@ -45,9 +45,9 @@ public sealed class FlowFolderReader : IFrameReader
     public VideoInfo Info { get; }
 
     /// <inheritdoc />
-    public Tensor ReadFrames(IReadOnlyList<int> frameIndices)
+    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null)
     {
-        var gather = new FrameGather(frameIndices, Info.FrameCount, Path);
+        using var gather = new FrameGather(frameIndices, Info.FrameCount, Path, geometry);
         using var xy = new Mat();
         foreach (var index in gather.Distinct)
         {

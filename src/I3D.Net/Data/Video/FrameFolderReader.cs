@@ -50,15 +50,13 @@ public sealed class FrameFolderReader : IFrameReader
     public IReadOnlyList<string> Files => _files;
 
     /// <inheritdoc />
-    public Tensor ReadFrames(IReadOnlyList<int> frameIndices)
+    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null)
     {
-        var gather = new FrameGather(frameIndices, Info.FrameCount, Path);
-        using var rgb = new Mat();
+        using var gather = new FrameGather(frameIndices, Info.FrameCount, Path, geometry);
         foreach (var index in gather.Distinct)
         {
             using var bgr = Decode(_files[index]);
-            Cv2.CvtColor(bgr, rgb, ColorConversionCodes.BGR2RGB);
-            gather.Put(index, rgb);
+            gather.Put(index, bgr, ColorConversionCodes.BGR2RGB);
         }
         return gather.ToTensor();
     }

@@ -6,21 +6,27 @@ namespace I3D.Net.Data.Video;
 
 /// <summary>
 /// Collects decoded frames for a list of requested indices (any order, repeats allowed) into one uint8 buffer
-/// <c>[T, H, W, C]</c>, so every reader decodes each distinct frame once, in increasing order.
+/// <c>[T, H, W, C]</c>, so every reader decodes each distinct frame once, in increasing order. Applies the optional
+/// <see cref="FrameGeometry"/> and colour conversion on the way in (resize, then crop, then convert only the crop).
 /// </summary>
-internal sealed class FrameGather
+internal sealed class FrameGather : IDisposable
 {
     private readonly Dictionary<int, List<int>> _positions = new();
     private readonly string _path;
     private readonly int _count;
+    private readonly FrameGeometry? _geometry;
+    private readonly Mat _resized = new();
+    private readonly Mat _converted = new();
     private byte[]? _buffer;
     private int _height, _width, _channels;
 
-    public FrameGather(IReadOnlyList<int> frameIndices, int frameCount, string path)
+    public FrameGather(IReadOnlyList<int> frameIndices, int frameCount, string path, FrameGeometry? geometry = null)
     {
         ArgumentNullException.ThrowIfNull(frameIndices);
         if (frameIndices.Count == 0)
             throw new ArgumentException("Expected at least one frame index, found none.", nameof(frameIndices));
+        geometry?.Validate();
+        _geometry = geometry;
         _path = path;
         _count = frameIndices.Count;
         for (var i = 0; i < frameIndices.Count; i++)
@@ -39,26 +45,67 @@ internal sealed class FrameGather
     /// <summary>The distinct requested frame indices in increasing order.</summary>
     public int[] Distinct { get; }
 
-    /// <summary>Stores a frame given as a continuous 8-bit Mat of 1 to 4 channels (already in output order).</summary>
-    public void Put(int frameIndex, Mat frame)
+    /// <summary>Stores a decoded 8-bit frame, applying the geometry and then <paramref name="conversion"/> (if any).</summary>
+    public void Put(int frameIndex, Mat frame, ColorConversionCodes? conversion = null)
     {
         if (frame.Depth() != MatType.CV_8U)
             throw new InvalidDataException($"Expected 8-bit frames in '{_path}', found OpenCV type {frame.Type()}.");
-        using var continuous = frame.IsContinuous() ? null : frame.Clone();
-        var src = continuous ?? frame;
-        EnsureBuffer(src.Height, src.Width, src.Channels(), frameIndex);
-        var frameBytes = _height * _width * _channels;
-        foreach (var pos in _positions[frameIndex])
-            Marshal.Copy(src.Data, _buffer!, pos * frameBytes, frameBytes);
+        var current = frame;
+        Mat? roi = null;
+        try
+        {
+            if (_geometry is { } g)
+            {
+                if (current.Width != g.ResizeWidth || current.Height != g.ResizeHeight)
+                {
+                    Cv2.Resize(current, _resized, new OpenCvSharp.Size(g.ResizeWidth, g.ResizeHeight), 0, 0, InterpolationFlags.Linear);
+                    current = _resized;
+                }
+                if (g.CropWidth != g.ResizeWidth || g.CropHeight != g.ResizeHeight)
+                    current = roi = new Mat(current, new Rect(g.CropX, g.CropY, g.CropWidth, g.CropHeight));
+            }
+            if (conversion is { } code)
+            {
+                Cv2.CvtColor(current, _converted, code);
+                current = _converted;
+            }
+            else if (!current.IsContinuous())
+            {
+                current.CopyTo(_converted);
+                current = _converted;
+            }
+            EnsureBuffer(current.Height, current.Width, current.Channels(), frameIndex);
+            var frameBytes = _height * _width * _channels;
+            foreach (var pos in _positions[frameIndex])
+                Marshal.Copy(current.Data, _buffer!, pos * frameBytes, frameBytes);
+        }
+        finally
+        {
+            roi?.Dispose();
+        }
     }
 
-    /// <summary>Stores a frame given as packed bytes <c>[H, W, C]</c>.</summary>
-    public void Put(int frameIndex, ReadOnlySpan<byte> frame, int height, int width, int channels)
+    /// <summary>Stores a frame given as packed RGB/gray bytes <c>[H, W, C]</c>.</summary>
+    public void Put(int frameIndex, byte[] frame, int height, int width, int channels)
     {
-        EnsureBuffer(height, width, channels, frameIndex);
-        var frameBytes = height * width * channels;
-        foreach (var pos in _positions[frameIndex])
-            frame[..frameBytes].CopyTo(_buffer.AsSpan(pos * frameBytes, frameBytes));
+        if (_geometry is null)
+        {
+            EnsureBuffer(height, width, channels, frameIndex);
+            var frameBytes = height * width * channels;
+            foreach (var pos in _positions[frameIndex])
+                Buffer.BlockCopy(frame, 0, _buffer!, pos * frameBytes, frameBytes);
+            return;
+        }
+        var handle = GCHandle.Alloc(frame, GCHandleType.Pinned);
+        try
+        {
+            using var mat = Mat.FromPixelData(height, width, MatType.CV_8UC(channels), handle.AddrOfPinnedObject());
+            Put(frameIndex, mat);
+        }
+        finally
+        {
+            handle.Free();
+        }
     }
 
     /// <summary>The gathered frames as a new uint8 tensor <c>[T, H, W, C]</c>.</summary>
@@ -67,6 +114,12 @@ internal sealed class FrameGather
         if (_buffer is null)
             throw new InvalidOperationException("No frames were stored.");
         return tensor(_buffer, [_count, _height, _width, _channels], ScalarType.Byte);
+    }
+
+    public void Dispose()
+    {
+        _resized.Dispose();
+        _converted.Dispose();
     }
 
     private void EnsureBuffer(int height, int width, int channels, int frameIndex)

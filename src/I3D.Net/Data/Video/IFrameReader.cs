@@ -19,7 +19,9 @@ public interface IFrameReader : IDisposable
     /// [0, <see cref="VideoInfo.FrameCount"/>)) into a new CPU tensor <c>[T, H, W, C]</c> of uint8, where C is
     /// <see cref="VideoInfo.Channels"/>: RGB order for video, (x, y) for flow. The caller owns the tensor.
     /// </summary>
+    /// <param name="frameIndices">The frames to decode.</param>
+    /// <param name="geometry">An optional resize and crop applied to each frame as it is decoded; the output is then <c>[T, CropHeight, CropWidth, C]</c>.</param>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the video.</exception>
     /// <exception cref="System.IO.InvalidDataException">The frames cannot be decoded.</exception>
-    Tensor ReadFrames(IReadOnlyList<int> frameIndices);
+    Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null);
 }

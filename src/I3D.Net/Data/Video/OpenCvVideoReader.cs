@@ -76,12 +76,11 @@ public sealed class OpenCvVideoReader : IFrameReader
     public bool? SeeksExactly => _seekExact;
 
     /// <inheritdoc />
-    public Tensor ReadFrames(IReadOnlyList<int> frameIndices)
+    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null)
     {
         ObjectDisposedException.ThrowIf(_firstFrame is null, this);
-        var gather = new FrameGather(frameIndices, Info.FrameCount, Path);
+        using var gather = new FrameGather(frameIndices, Info.FrameCount, Path, geometry);
         using var bgr = new Mat();
-        using var rgb = new Mat();
         foreach (var index in gather.Distinct)
         {
             if (index == 0)
@@ -106,8 +105,7 @@ public sealed class OpenCvVideoReader : IFrameReader
                 if (!TryDecode(last, bgr))
                     throw new InvalidDataException($"Could not decode frame {last} of '{Path}' (codec {Info.Codec}) on a second attempt.");
             }
-            Cv2.CvtColor(bgr, rgb, ColorConversionCodes.BGR2RGB);
-            gather.Put(index, rgb);
+            gather.Put(index, bgr, ColorConversionCodes.BGR2RGB);
         }
         return gather.ToTensor();
     }

@@ -144,3 +144,44 @@ public class ClipTransformTests
         act.Should().Throw<ArgumentException>().WithMessage("*CropSize (224) must not exceed ShortSide (100)*");
     }
 }
+
+public class DecodeGeometryTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Resizing_and_cropping_while_decoding_matches_the_tensor_pipeline(int sample)
+    {
+        var path = DataTestFiles.FixturePath("kinetics-i3d", "v_CricketShot_g04_c01_rgb.gif");
+        using var reader = I3D.Net.Data.Video.VideoReader.Open(path);
+        var transform = new ClipTransform(new ClipTransformOptions { ShortSide = 150, CropSize = 128, RandomCrop = true, FlipProbability = 0.5 });
+        int[] indices = [3, 20, 40];
+        using var full = reader.ReadFrames(indices);
+        using var fullClip = ClipTransforms.ToClip(full);
+        var (expected, _) = transform.Apply(fullClip, null, 9, 2, sample);
+
+        var geometry = transform.PlanGeometry(reader.Info.Width, reader.Info.Height, 9, 2, sample)!;
+        (geometry.ResizeWidth, geometry.ResizeHeight, geometry.CropWidth, geometry.CropHeight).Should().Be((150, 150, 128, 128));
+        using var cropped = reader.ReadFrames(indices, geometry);
+        cropped.shape.Should().Equal(3, 128, 128, 3);
+        using var croppedClip = ClipTransforms.ToClip(cropped);
+        var (actual, _) = transform.ApplyAfterGeometry(croppedClip, null, 9, 2, sample);
+        using (expected)
+        using (actual)
+        {
+            actual!.shape.Should().Equal(expected!.shape);
+            using var diff = (actual - expected).abs();
+            diff.mean().item<float>().Should().BeLessThan(0.01f, "OpenCV's and libtorch's bilinear resize agree to rounding");
+            diff.max().item<float>().Should().BeLessThan(0.1f);
+        }
+    }
+
+    [Fact]
+    public void A_crop_outside_the_frame_is_rejected()
+    {
+        var bad = new I3D.Net.Data.Video.FrameGeometry(100, 100, 50, 0, 64, 64);
+        var act = () => bad.Validate();
+        act.Should().Throw<ArgumentException>().WithMessage("*64x64 at (50, 0)*100x100*");
+    }
+}
