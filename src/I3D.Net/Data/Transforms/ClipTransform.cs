@@ -39,19 +39,30 @@ public sealed class ClipTransform
     /// </summary>
     public FrameGeometry? PlanGeometry(int width, int height, long seed, int epoch, int sampleIndex)
     {
-        if (Options.ShortSide is null && Options.CropSize is null)
+        var flip = Flip(seed, epoch, sampleIndex);
+        if (Options.ShortSide is null && Options.CropSize is null && !flip)
             return null;
         var (fy, fx) = CropFractions(seed, epoch, sampleIndex);
         var (h, w) = Options.ShortSide is { } side ? ClipTransforms.ShortSideSize(height, width, side) : (height, width);
         if (Options.CropSize is not { } size)
-            return new FrameGeometry((int)w, (int)h, 0, 0, (int)w, (int)h);
+            return new FrameGeometry((int)w, (int)h, 0, 0, (int)w, (int)h) { FlipHorizontal = flip };
         if (h < size || w < size)
             throw new ArgumentException($"Cannot crop {size}x{size} from frames of {w}x{h}; set ShortSide >= CropSize.");
-        return new FrameGeometry((int)w, (int)h, (int)ClipTransforms.CropOffset(w, size, fx), (int)ClipTransforms.CropOffset(h, size, fy), size, size);
+        return new FrameGeometry((int)w, (int)h, (int)ClipTransforms.CropOffset(w, size, fx), (int)ClipTransforms.CropOffset(h, size, fy), size, size)
+        {
+            FlipHorizontal = flip,
+        };
+    }
+
+    private bool Flip(long seed, int epoch, int sampleIndex)
+    {
+        var flipRandom = new CounterRandom(seed, epoch, sampleIndex, RandomStream.Flip);
+        return Options.FlipProbability > 0 && flipRandom.NextBool(Options.FlipProbability);
     }
 
     /// <summary>
-    /// Finishes clips whose frames were decoded with <see cref="PlanGeometry"/>: flip, colour jitter and normalisation.
+    /// Finishes clips whose frames were decoded with <see cref="PlanGeometry"/> (resized, cropped, mirrored): negates
+    /// mirrored flow's x, applies colour jitter and normalises.
     /// </summary>
     public (Tensor? Rgb, Tensor? Flow) ApplyAfterGeometry(Tensor? rgb, Tensor? flowPixels, long seed, int epoch, int sampleIndex) =>
         Apply(rgb, flowPixels, seed, epoch, sampleIndex, geometryApplied: true);
@@ -65,8 +76,7 @@ public sealed class ClipTransform
     private (Tensor? Rgb, Tensor? Flow) Apply(Tensor? rgb, Tensor? flowPixels, long seed, int epoch, int sampleIndex, bool geometryApplied)
     {
         var (fy, fx) = CropFractions(seed, epoch, sampleIndex);
-        var flipRandom = new CounterRandom(seed, epoch, sampleIndex, RandomStream.Flip);
-        var flip = Options.FlipProbability > 0 && flipRandom.NextBool(Options.FlipProbability);
+        var flip = Flip(seed, epoch, sampleIndex);
         Tensor? outRgb = null, outFlow = null;
         using (var scope = NewDisposeScope())
         {
@@ -88,8 +98,13 @@ public sealed class ClipTransform
 
     private Tensor Spatial(Tensor clip, double fy, double fx, bool flip, bool isFlow, bool geometryApplied)
     {
-        var x = !geometryApplied && Options.ShortSide is { } side ? ClipTransforms.ResizeShortSide(clip, side) : clip.alias();
-        if (!geometryApplied && Options.CropSize is { } size)
+        if (geometryApplied)
+        {
+            // Pixels were resized, cropped and mirrored while decoding; mirrored flow still needs its x negated.
+            return flip && isFlow ? ClipTransforms.NegateFlowX(clip) : clip.alias();
+        }
+        var x = Options.ShortSide is { } side ? ClipTransforms.ResizeShortSide(clip, side) : clip.alias();
+        if (Options.CropSize is { } size)
             x = ClipTransforms.CropAt(x, size, fy, fx);
         if (flip)
             x = ClipTransforms.HorizontalFlip(x, isFlow);

@@ -91,13 +91,19 @@ public static class ClipTransforms
         using var scope = NewDisposeScope();
         var flipped = clip.flip(-1);
         if (isFlow)
-        {
-            if (clip.shape[^4] != 2)
-                throw new ArgumentException($"Expected flow with 2 channels (x, y), found {clip.shape[^4]}.", nameof(clip));
-            var sign = tensor(new float[] { -1, 1 }, [2, 1, 1, 1]).to_type(clip.dtype);
-            flipped = flipped.mul(sign);
-        }
+            flipped = NegateFlowX(flipped);
         return flipped.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Negates the x channel of a flow clip <c>[…, 2, T, H, W]</c> (what a mirror does to horizontal motion).</summary>
+    public static Tensor NegateFlowX(Tensor flow)
+    {
+        CheckClip(flow);
+        if (flow.shape[^4] != 2)
+            throw new ArgumentException($"Expected flow with 2 channels (x, y), found {flow.shape[^4]}.", nameof(flow));
+        using var scope = NewDisposeScope();
+        var sign = tensor(new float[] { -1, 1 }, [2, 1, 1, 1]).to_type(flow.dtype);
+        return flow.mul(sign).MoveToOuterDisposeScope();
     }
 
     /// <summary>RGB values 0–255 to [-1, 1] (x / 127.5 − 1), as I3D expects.</summary>
@@ -105,7 +111,7 @@ public static class ClipTransforms
     {
         CheckClip(clip);
         using var scope = NewDisposeScope();
-        return clip.to_type(ScalarType.Float32).div(127.5).sub(1.0).MoveToOuterDisposeScope();
+        return clip.to_type(ScalarType.Float32).mul(1 / 127.5).sub_(1.0).MoveToOuterDisposeScope();
     }
 
     /// <summary>Flow in pixels, clipped to ±<paramref name="bound"/> and scaled to [-1, 1], as I3D expects.</summary>
@@ -115,7 +121,7 @@ public static class ClipTransforms
         if (!(bound > 0))
             throw new ArgumentOutOfRangeException(nameof(bound), bound, "Expected a positive flow bound.");
         using var scope = NewDisposeScope();
-        return flowPixels.to_type(ScalarType.Float32).clamp(-bound, bound).div(bound).MoveToOuterDisposeScope();
+        return flowPixels.to_type(ScalarType.Float32).clamp(-bound, bound).div_(bound).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ internal sealed class FrameGather : IDisposable
     private readonly FrameGeometry? _geometry;
     private readonly Mat _resized = new();
     private readonly Mat _converted = new();
+    private readonly Mat _flipped = new();
     private byte[]? _buffer;
     private int _height, _width, _channels;
 
@@ -63,6 +64,11 @@ internal sealed class FrameGather : IDisposable
                 }
                 if (g.CropWidth != g.ResizeWidth || g.CropHeight != g.ResizeHeight)
                     current = roi = new Mat(current, new Rect(g.CropX, g.CropY, g.CropWidth, g.CropHeight));
+                if (g.FlipHorizontal)
+                {
+                    Cv2.Flip(current, _flipped, FlipMode.Y);
+                    current = _flipped;
+                }
             }
             if (conversion is { } code)
             {
@@ -120,6 +126,7 @@ internal sealed class FrameGather : IDisposable
     {
         _resized.Dispose();
         _converted.Dispose();
+        _flipped.Dispose();
     }
 
     private void EnsureBuffer(int height, int width, int channels, int frameIndex)

@@ -1,7 +1,7 @@
 namespace I3D.Net.Data.Video;
 
 /// <summary>
-/// A resize followed by a crop, applied to each frame while it is decoded (on 8-bit pixels, with OpenCV's
+/// A resize followed by a crop (and optionally a mirror), applied to each frame while it is decoded (on 8-bit pixels, with OpenCV's
 /// bilinear resize), which is much cheaper than resizing float clip tensors afterwards.
 /// </summary>
 /// <param name="ResizeWidth">Width to resize each frame to before cropping.</param>
@@ -12,6 +12,9 @@ namespace I3D.Net.Data.Video;
 /// <param name="CropHeight">Crop height.</param>
 public sealed record FrameGeometry(int ResizeWidth, int ResizeHeight, int CropX, int CropY, int CropWidth, int CropHeight)
 {
+    /// <summary>Mirror each cropped frame left–right (pixels only: flow readers do not negate x; the caller does).</summary>
+    public bool FlipHorizontal { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when the crop does not lie inside the resized frame.</summary>
     public void Validate()
     {
