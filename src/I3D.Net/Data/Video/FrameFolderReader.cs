@@ -50,9 +50,16 @@ public sealed class FrameFolderReader : IFrameReader
     public IReadOnlyList<string> Files => _files;
 
     /// <inheritdoc />
-    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null)
+    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry));
+
+    /// <inheritdoc />
+    public Tensor ReadFramesChannelsFirst(IReadOnlyList<int> frameIndices, FrameGeometry? geometry, double scale, double offset) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry, new FloatPlanes(scale, offset)));
+
+    private Tensor Read(FrameGather gather)
     {
-        using var gather = new FrameGather(frameIndices, Info.FrameCount, Path, geometry);
+        using var _ = gather;
         foreach (var index in gather.Distinct)
         {
             using var bgr = Decode(_files[index]);

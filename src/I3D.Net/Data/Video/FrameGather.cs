@@ -18,11 +18,15 @@ internal sealed class FrameGather : IDisposable
     private readonly Mat _resized = new();
     private readonly Mat _converted = new();
     private readonly Mat _flipped = new();
+    private readonly FloatPlanes? _planes;
     private byte[]? _buffer;
+    private float[]? _floats;
+    private GCHandle _floatsHandle;
     private int _height, _width, _channels;
 
-    public FrameGather(IReadOnlyList<int> frameIndices, int frameCount, string path, FrameGeometry? geometry = null)
+    public FrameGather(IReadOnlyList<int> frameIndices, int frameCount, string path, FrameGeometry? geometry = null, FloatPlanes? planes = null)
     {
+        _planes = planes;
         ArgumentNullException.ThrowIfNull(frameIndices);
         if (frameIndices.Count == 0)
             throw new ArgumentException("Expected at least one frame index, found none.", nameof(frameIndices));
@@ -70,6 +74,11 @@ internal sealed class FrameGather : IDisposable
                     current = _flipped;
                 }
             }
+            if (_planes is { } planes)
+            {
+                PutPlanes(frameIndex, current, conversion, planes);
+                return;
+            }
             if (conversion is { } code)
             {
                 Cv2.CvtColor(current, _converted, code);
@@ -94,7 +103,7 @@ internal sealed class FrameGather : IDisposable
     /// <summary>Stores a frame given as packed RGB/gray bytes <c>[H, W, C]</c>.</summary>
     public void Put(int frameIndex, byte[] frame, int height, int width, int channels)
     {
-        if (_geometry is null)
+        if (_geometry is null && _planes is null)
         {
             EnsureBuffer(height, width, channels, frameIndex);
             var frameBytes = height * width * channels;
@@ -114,16 +123,69 @@ internal sealed class FrameGather : IDisposable
         }
     }
 
-    /// <summary>The gathered frames as a new uint8 tensor <c>[T, H, W, C]</c>.</summary>
+    /// <summary>
+    /// The gathered frames as a new tensor: uint8 <c>[T, H, W, C]</c>, or float32 <c>[C, T, H, W]</c> when the gather
+    /// was created with <see cref="FloatPlanes"/>.
+    /// </summary>
     public Tensor ToTensor()
     {
+        if (_floats is not null)
+            return tensor(_floats, [_channels, _count, _height, _width], ScalarType.Float32);
         if (_buffer is null)
             throw new InvalidOperationException("No frames were stored.");
         return tensor(_buffer, [_count, _height, _width, _channels], ScalarType.Byte);
     }
 
+    /// <summary>Writes each channel of <paramref name="frame"/> as float plane (c, t) of a <c>[C, T, H, W]</c> buffer, scaled.</summary>
+    private void PutPlanes(int frameIndex, Mat frame, ColorConversionCodes? conversion, FloatPlanes planes)
+    {
+        var channels = frame.Channels();
+        var (height, width) = (frame.Height, frame.Width);
+        if (_floats is null)
+        {
+            (_height, _width, _channels) = (height, width, channels);
+            _floats = new float[(long)channels * _count * height * width];
+            _floatsHandle = GCHandle.Alloc(_floats, GCHandleType.Pinned);
+        }
+        else if (height != _height || width != _width || channels != _channels)
+        {
+            throw new InvalidDataException(
+                $"Frame {frameIndex} of '{_path}' is {width}x{height}x{channels}, but earlier frames were {_width}x{_height}x{_channels}; " +
+                "all frames of a video must have one size.");
+        }
+        var reverse = conversion switch
+        {
+            null => false,
+            ColorConversionCodes.BGR2RGB => true,
+            _ => throw new ArgumentOutOfRangeException(nameof(conversion), conversion, "Only BGR→RGB is supported when writing float planes."),
+        };
+        var split = Cv2.Split(frame);
+        try
+        {
+            var planeBytes = (long)height * width * sizeof(float);
+            var basePtr = _floatsHandle.AddrOfPinnedObject();
+            foreach (var pos in _positions[frameIndex])
+            {
+                for (var c = 0; c < channels; c++)
+                {
+                    var source = split[reverse ? channels - 1 - c : c];
+                    using var destination = Mat.FromPixelData(height, width, MatType.CV_32FC1,
+                        basePtr + (nint)(((long)c * _count + pos) * planeBytes));
+                    source.ConvertTo(destination, MatType.CV_32FC1, planes.Scale, planes.Offset);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var m in split)
+                m.Dispose();
+        }
+    }
+
     public void Dispose()
     {
+        if (_floatsHandle.IsAllocated)
+            _floatsHandle.Free();
         _resized.Dispose();
         _converted.Dispose();
         _flipped.Dispose();
@@ -144,3 +206,6 @@ internal sealed class FrameGather : IDisposable
         }
     }
 }
+
+/// <summary>Float output for <see cref="FrameGather"/>: planes <c>[C, T, H, W]</c> holding <c>value · Scale + Offset</c>.</summary>
+internal sealed record FloatPlanes(double Scale, double Offset);

@@ -24,4 +24,16 @@ public interface IFrameReader : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the video.</exception>
     /// <exception cref="System.IO.InvalidDataException">The frames cannot be decoded.</exception>
     Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null);
+
+    /// <summary>
+    /// Decodes like <see cref="ReadFrames"/> but returns float32 <c>[C, T, H, W]</c> holding
+    /// <c>value · scale + offset</c>, written plane by plane as frames decode (one pass instead of a permute, a
+    /// conversion and two arithmetic passes over the clip). For example scale 1/127.5, offset −1 gives I3D's RGB input.
+    /// </summary>
+    Tensor ReadFramesChannelsFirst(IReadOnlyList<int> frameIndices, FrameGeometry? geometry, double scale, double offset)
+    {
+        using var scope = NewDisposeScope();
+        var frames = ReadFrames(frameIndices, geometry);
+        return frames.permute(3, 0, 1, 2).to_type(ScalarType.Float32).mul(scale).add_(offset).contiguous().MoveToOuterDisposeScope();
+    }
 }

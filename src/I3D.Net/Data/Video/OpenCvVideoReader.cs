@@ -76,10 +76,17 @@ public sealed class OpenCvVideoReader : IFrameReader
     public bool? SeeksExactly => _seekExact;
 
     /// <inheritdoc />
-    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null)
+    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry));
+
+    /// <inheritdoc />
+    public Tensor ReadFramesChannelsFirst(IReadOnlyList<int> frameIndices, FrameGeometry? geometry, double scale, double offset) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry, new FloatPlanes(scale, offset)));
+
+    private Tensor Read(FrameGather gather)
     {
         ObjectDisposedException.ThrowIf(_firstFrame is null, this);
-        using var gather = new FrameGather(frameIndices, Info.FrameCount, Path, geometry);
+        using var _ = gather;
         using var bgr = new Mat();
         foreach (var index in gather.Distinct)
         {

@@ -185,3 +185,32 @@ public class DecodeGeometryTests
         act.Should().Throw<ArgumentException>().WithMessage("*64x64 at (50, 0)*100x100*");
     }
 }
+
+public class ChannelsFirstReadTests
+{
+    [Fact]
+    public void Float_planes_equal_the_uint8_frames_permuted_and_scaled()
+    {
+        var path = DataTestFiles.FixturePath("kinetics-i3d", "v_CricketShot_g04_c01_rgb.gif");
+        using var reader = I3D.Net.Data.Video.VideoReader.Open(path);
+        var geometry = new I3D.Net.Data.Video.FrameGeometry(150, 150, 7, 11, 128, 120) { FlipHorizontal = true };
+        int[] indices = [5, 1, 5, 60];
+        using var frames = reader.ReadFrames(indices, geometry);
+        using var expected = frames.permute(3, 0, 1, 2).to_type(ScalarType.Float32).div(127.5).sub(1);
+        using var planes = reader.ReadFramesChannelsFirst(indices, geometry, 1 / 127.5, -1);
+        planes.shape.Should().Equal(3, 4, 120, 128);
+        planes.allclose(expected, rtol: 0, atol: 1e-5).Should().BeTrue();
+    }
+
+    [Fact]
+    public void Flow_planes_hold_pixels()
+    {
+        using var tmp = new TempFolder();
+        I3D.Net.Tests.Data.Video.FrameFolderReaderTests.WriteFlow(tmp.Path, "x_", "y_", 2, t => t == 0 ? ((byte)255, (byte)0) : ((byte)0, (byte)255));
+        using var reader = new I3D.Net.Data.Video.FlowFolderReader(tmp.Path);
+        using var px = reader.ReadFramesChannelsFirst([0, 1], null, 40 / 255.0, -20);
+        px.shape.Should().Equal(2, 2, 24, 32);
+        using var mean = px.mean([2, 3]);
+        mean.data<float>().ToArray().Should().Equal([20f, -20f, -20f, 20f], (a, b) => Math.Abs(a - b) < 0.5f);
+    }
+}
