@@ -515,13 +515,15 @@ public sealed class I3DTrainer
         {
             EndGroup();
             if (Options.NonFiniteLoss != NonFiniteLossPolicy.Skip) return;
+            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            _snapshot = _module.buffers().Select(b => (b, b.detach().clone().DetachFromDisposeScope())).ToList();
+            _snapshot = _module.buffers().Select(b => (b, b.clone().DetachFromDisposeScope())).ToList();
         }
 
         public void RestoreGroup()
         {
             if (_snapshot is null) return;
+            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             foreach (var (buffer, copy) in _snapshot) buffer.copy_(copy);
         }
