@@ -323,7 +323,7 @@ public sealed class I3DTrainer
                 throw new InvalidOperationException(
                     $"Expected logits of shape [{batch.Count * batch.ClipsPerSample}, {numClasses}] (clips × classes of the source), found [{string.Join(", ", s.shape)}].");
         }
-        return streams.Count == 1 ? streams[0] : streams.Aggregate((a, x) => a + x);
+        return _model.Fuse(streams);
     }
 
     private async Task<EpochRecord> EndEpochAsync(Run run, TrainerState state, IClipBatchSource? validation, CancellationToken ct)
