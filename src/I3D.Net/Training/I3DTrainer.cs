@@ -21,6 +21,7 @@ public sealed class I3DTrainer
     private readonly ILogger _logger;
     private readonly IReadOnlyList<ITrainingCallback> _callbacks;
     private readonly ICheckpointFileSystem _fileSystem;
+    private int _busy;
 
     /// <summary>Creates a trainer for <paramref name="model"/>.</summary>
     /// <param name="model">The model and the inputs it reads.</param>
@@ -68,6 +69,21 @@ public sealed class I3DTrainer
             throw new ArgumentException(
                 $"The validation source has {validation.ClassNames.Count} classes, the training source {train.ClassNames.Count}.", nameof(validation));
 
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException("This trainer is already running; one FitAsync at a time per trainer.");
+        try
+        {
+            return await FitCoreAsync(train, validation, o, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private async Task<TrainingResult> FitCoreAsync(IClipBatchSource train, IClipBatchSource? validation, TrainingOptions o,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
         using var run = new Run(_model, o, train.BatchesPerEpoch, train.ClassNames.Count);
         var state = new TrainerState { Seed = o.Seed, ClassNames = [.. train.ClassNames], Options = o };
         var store = o.Checkpoint is { } c ? new CheckpointStore(c.Directory, _fileSystem, _logger) : null;

@@ -14,6 +14,7 @@ public class InceptionI3DTrainingTests
     }
 
     [Fact]
+    [Trait("Category", "Heavy")] // a real I3D forward/backward: ~10 s on two shared cores
     public async Task TwoStreamI3DTrainsFromMixed5cOnOneTinyBatchAndResumesFromSafeTensors()
     {
         using var model = new TwoStreamI3D(numClasses: 4);

@@ -100,3 +100,33 @@ public class NumericsTests
         }
     }
 }
+
+[Collection(TrainingCollection.Name)]
+public class ConcurrencyTests
+{
+    [Fact]
+    public async Task ASecondConcurrentFitIsRejected()
+    {
+        using var model = new TinyClassifier();
+        using var data = new SyntheticClipSource(samples: 8, batchSize: 4);
+        var gate = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model), new TrainingOptions { Device = "cpu" }, callbacks: [new Block(gate, release)]);
+        var first = Task.Run(() => trainer.FitAsync(data));
+        await gate.Task;
+        var second = () => trainer.FitAsync(data);
+        await second.Should().ThrowAsync<InvalidOperationException>().WithMessage("*already running*");
+        release.SetResult();
+        (await first).Steps.Should().Be(2);
+    }
+
+    private sealed class Block(TaskCompletionSource gate, TaskCompletionSource release) : ITrainingCallback
+    {
+        public void OnStepEnd(StepEndContext context)
+        {
+            if (context.Progress.Step != 1) return;
+            gate.SetResult();
+            release.Task.Wait();
+        }
+    }
+}
