@@ -90,9 +90,9 @@ public sealed class I3DTrainer
         string? resumedFrom = null, lastCheckpoint = null;
         if (store is not null && o.Checkpoint!.Resume && store.FindLatestValid() is { } latest)
         {
+            CheckResumeCompatible(latest.State, o, train);
             store.Load(latest.Path, _model.Module, run.Optimizer);
             state = latest.State;
-            CheckResumeCompatible(state, o, train);
             state.Options = o;
             resumedFrom = lastCheckpoint = latest.Path;
             TrainingLog.Resumed(_logger, latest.Path, state.Epoch, state.BatchInEpoch, state.Step);
