@@ -496,6 +496,9 @@ public sealed class I3DTrainer
                 Groups = paramGroups.Zip(groups, (pg, g) => ((ParamGroup)pg, g.Multiplier)).ToList();
             }
 
+            // Gradients left on the parameters (a cancelled run mid-accumulation, user code) must not leak into step 1.
+            using (NewDisposeScope()) Optimizer.zero_grad();
+
             _batchNorms = _module.named_modules().Where(m => m.module is BatchNorm).Select(m => (m.name, (BatchNorm)m.module)).ToList();
             StepsPerEpoch = (batchesPerEpoch + o.GradientAccumulationSteps - 1) / o.GradientAccumulationSteps;
             TotalSteps = StepsPerEpoch * o.Epochs;
