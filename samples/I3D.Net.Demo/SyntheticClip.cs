@@ -7,7 +7,11 @@ namespace I3D.Net.Demo;
 internal static class SyntheticClip
 {
     /// <summary>An RGB clip <c>[1, 3, frames, size, size]</c> in [-1, 1], as I3D expects.</summary>
-    public static Tensor MovingSquare(int frames, int size, Device device)
+    /// <param name="frames">Number of frames.</param>
+    /// <param name="size">Height and width.</param>
+    /// <param name="device">Where the clip is created.</param>
+    /// <param name="moving">False keeps the square where it starts, for comparison.</param>
+    public static Tensor Square(int frames, int size, Device device, bool moving = true)
     {
         using var scope = NewDisposeScope();
         int side = Math.Max(4, size / 5);
@@ -15,7 +19,7 @@ internal static class SyntheticClip
         for (int t = 0; t < frames; t++)
         {
             // Left to right along the diagonal, one step per frame; warm orange so the colour channels differ.
-            int x = (int)Math.Round((double)t / Math.Max(1, frames - 1) * (size - side));
+            int x = moving ? (int)Math.Round((double)t / Math.Max(1, frames - 1) * (size - side)) : 0;
             int y = size / 4 + x / 3;
             y = Math.Min(y, size - side);
             var patch = clip[0, .., t, y..(y + side), x..(x + side)];
