@@ -71,6 +71,23 @@ public class MixedPrecisionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ASkippedNonFiniteBf16StepLeavesMastersAndStatisticsUntouched()
+    {
+        using var model = new TinyClassifier(seed: 3);
+        using var data = new SyntheticClipSource(samples: 16, batchSize: 4);
+        data.NaNBatches.Add((0, 1)); // the bf16 forward puts NaN into the copy's BatchNorm statistics
+        var snapshots = new Dictionary<long, Dictionary<string, Tensor>>();
+        var spy = new SnapshotAtStepEnd(snapshots);
+        var result = await new I3DTrainer(Adapter(model), callbacks: [spy]).FitAsync(data, options: Options(TrainingPrecision.BFloat16Mixed));
+
+        result.SkippedSteps.Should().Be(1);
+        ShouldBeBitIdentical(snapshots[2], snapshots[1]);
+        Differs(snapshots[3]["Mixed_4b.bn.running_mean"], snapshots[2]["Mixed_4b.bn.running_mean"]).Should().BeTrue("training continues after a skip");
+        foreach (var (key, value) in Snapshot(model))
+            if (value.is_floating_point()) value.isfinite().all().item<bool>().Should().BeTrue($"'{key}' stays finite");
+    }
+
+    [Fact]
     public async Task Fp32AndBf16LossCurvesAgreeOnTheSyntheticTask()
     {
         async Task<double[]> Curve(TrainingPrecision precision)
@@ -241,6 +258,11 @@ public class MixedPrecisionTests(ITestOutputHelper output)
             seen.Add(x.dtype);
             return [model.forward(x)];
         }
+    }
+
+    private sealed class SnapshotAtStepEnd(Dictionary<long, Dictionary<string, Tensor>> snapshots) : ITrainingCallback
+    {
+        public void OnStepEnd(StepEndContext context) => snapshots[context.Progress.Step] = Snapshot(context.Module);
     }
 
     private sealed class CountEvery(long every, Dictionary<long, long> counts) : ITrainingCallback
