@@ -20,6 +20,7 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
         flow.shape.Should().Equal(1, 2, 64, 64);
         flow.dtype.Should().Be(ScalarType.Float32);
         var epe = FlowTestData.MeanEndPointError(flow, FlowTestData.Constant(1, 64, 64, dx, dy), border: 8);
+        output.WriteLine($"translation ({dx}, {dy}): mean EPE on interior pixels {epe:F4} px");
         epe.Should().BeLessThan(0.1, "the mean end-point error on interior pixels of an exact translation");
         flow[0, 0].mean().item<float>().Should().BeApproximately((float)dx, 0.1f, "x is channel 0, positive to the right");
         flow[0, 1].mean().item<float>().Should().BeApproximately((float)dy, 0.1f, "y is channel 1, positive downwards");
@@ -103,6 +104,7 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
             var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
             using (var inner = NewDisposeScope())
                 new TvL1OpticalFlow().Compute(previous, previous).abs().max().item<float>().Should().BeLessThan(1e-4f);
+            previous.IsInvalid.Should().BeFalse("the caller's frames are not disposed");
             DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before,
                 "every intermediate of thousands of iterations is disposed");
         }
