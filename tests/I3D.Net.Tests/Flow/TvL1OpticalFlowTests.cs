@@ -46,18 +46,19 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Matches_OpenCV_DualTVL1_with_default_parameters_on_real_frames() => CompareWithOpenCV("cricket112");
+    public void Matches_OpenCV_DualTVL1_with_default_parameters_on_real_frames() => CompareWithOpenCV("cricket112", meanBound: 0.06);
 
     [Fact]
     [Trait("Category", "Heavy")]
-    public void Matches_OpenCV_DualTVL1_with_default_parameters_at_224() => CompareWithOpenCV("cricket224");
+    public void Matches_OpenCV_DualTVL1_with_default_parameters_at_224() => CompareWithOpenCV("cricket224", meanBound: 0.09);
 
     /// <summary>
-    /// OpenCV's own result moves by a mean EPE of 0.03–0.04 px (0.12–0.16 px on moving pixels) when its 8-bit input
-    /// is perturbed by 0.001 grey levels (<c>make_tvl1_fixture.py --sensitivity</c>): up to 7500 iterations amplify
-    /// rounding. An independent implementation cannot be closer than that; the bounds leave 50 % headroom.
+    /// OpenCV's own result moves by a mean EPE of 0.03–0.04 px at 112² and 0.056–0.063 px at 224² (0.12–0.16 px on
+    /// moving pixels) when its 8-bit input is perturbed by 0.001–0.01 grey levels (<c>make_tvl1_fixture.py
+    /// --sensitivity</c>, docs/flow.md): up to 7500 iterations amplify rounding. An independent implementation cannot
+    /// be closer than that; the bounds are about 1.5× that spread.
     /// </summary>
-    private void CompareWithOpenCV(string fixture)
+    private void CompareWithOpenCV(string fixture, double meanBound)
     {
         using var scope = NewDisposeScope();
         var (previous, next, expected) = LoadFixture(fixture);
@@ -70,7 +71,7 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
         double epe = error.mean().item<float>(), movingEpe = error.masked_select(moving).mean().item<float>();
         output.WriteLine($"{fixture}: mean EPE vs OpenCV {epe:F4} px, on pixels moving > 0.5 px {movingEpe:F4} px; " +
                          $"OpenCV mean |flow| {magnitude.mean().item<float>():F3} px");
-        epe.Should().BeLessThan(0.06);
+        epe.Should().BeLessThan(meanBound);
         movingEpe.Should().BeLessThan(0.25);
     }
 
