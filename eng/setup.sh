@@ -53,19 +53,33 @@ MSG
   exit 1
 fi
 
-# 2. Other system packages (Debian/Ubuntu only). libgomp1: libtorch's OpenMP runtime.
+# 2. Other system packages (Debian/Ubuntu only), each as "name" or "name|t64-name" (Debian 13 / Ubuntu 24.04 renamed some):
+#    libgomp1    libtorch's OpenMP runtime
+#    libgtk-3-0  needed by OpenCvSharp's native library (video decoding), even without a display
+#    ffmpeg      ffmpeg/ffprobe for FfmpegVideoReader (codecs OpenCV's bundled FFmpeg cannot decode, e.g. AV1)
 if command -v dpkg-query >/dev/null; then
-  wanted=(libgomp1)
-  missing=()
-  for p in "${wanted[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  wanted=(libgomp1 "libgtk-3-0|libgtk-3-0t64" ffmpeg)
+  is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+  missing=(); present=()
+  for spec in "${wanted[@]}"; do
+    found=""
+    IFS='|' read -ra names <<<"$spec"
+    for n in "${names[@]}"; do if is_installed "$n"; then found=$n; break; fi; done
+    if [[ -n "$found" ]]; then present+=("$found"); continue; fi
+    apt_update_once
+    # Install the name this release actually has (the t64 variant where the plain one is only virtual).
+    pick=${names[0]}
+    for n in "${names[@]}"; do
+      if [[ -n "$(apt-cache show "$n" 2>/dev/null | head -1)" ]]; then pick=$n; break; fi
+    done
+    missing+=("$pick")
   done
   if [[ ${#missing[@]} -gt 0 ]]; then
-    apt_update_once
-    say "installing ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    say "installing ${missing[*]} (apt-get install --no-install-recommends)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    for p in "${missing[@]}"; do say "installed $p $(dpkg-query -W -f='${Version}' "$p")"; done
   else
-    say "system packages present: ${wanted[*]}"
+    say "system packages present: ${present[*]}"
   fi
 fi
 

@@ -1,7 +1,11 @@
 using BenchmarkDotNet.Running;
+using I3D.Net.Benchmarks;
 
-// `flow …` is a plain timed command (see FlowThroughput); everything else goes to BenchmarkDotNet.
+// `quick ...` prints one table without BenchmarkDotNet's statistics (for a short GPU lease); `flow ...` times optical
+// flow (see FlowThroughput); anything else goes to BenchmarkDotNet's switcher, e.g. `--filter *Inference*`.
+if (args.Length > 0 && args[0] == "quick")
+    return QuickRunner.Run(args[1..]);
 if (args.Length > 0 && args[0] == "flow")
-    return I3D.Net.Benchmarks.FlowThroughput.Run(args[1..]);
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    return FlowThroughput.Run(args[1..]);
+BenchmarkSwitcher.FromAssembly(typeof(InferenceBenchmarks).Assembly).Run(args);
 return 0;

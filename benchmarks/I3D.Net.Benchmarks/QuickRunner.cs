@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Globalization;
+using I3D.Net.Layers;
+using I3D.Net.Models;
+using I3D.Net.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace I3D.Net.Benchmarks;
+
+/// <summary>
+/// One pass over every workload, printed as a table that benchmarks/pytorch_baseline.py prints the same way, so a
+/// short GPU lease can compare both in one command. Times are medians of <c>--reps</c> synchronised runs.
+/// </summary>
+internal static class QuickRunner
+{
+    public static int Run(string[] args)
+    {
+        var o = ParseOptions(args);
+        var device = BenchDevice.Device;
+        if (BenchDevice.IsCuda)
+        {
+            // The same settings as the PyTorch baseline: TF32 matmul/conv and cuDNN autotuning.
+            backends.cuda.matmul.allow_tf32 = true;
+            backends.cudnn.allow_tf32 = true;
+            LibTorchSettings.CudnnBenchmark = o.CudnnBenchmark;
+        }
+        Console.WriteLine($"# I3D.Net quick benchmark | device {device.type} | batch {o.Batch} | frames {o.Frames} | size {o.Size} | threads {get_num_threads()} | cudnn.benchmark {(BenchDevice.IsCuda && o.CudnnBenchmark ? "on" : "off")} | {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z");
+        Console.WriteLine("| workload | variant | dtype | median ms | throughput |");
+        Console.WriteLine("|---|---|---|---|---|");
+        var dtypes = o.Dtypes.Select(ParseDtype).ToArray();
+        foreach (var dtype in dtypes)
+        {
+            if (o.Sections.Contains("conv")) ConvShapes(o, dtype);
+            if (o.Sections.Contains("model"))
+                foreach (var variant in Enum.GetValues<ModelVariant>())
+                    Inference(o, variant, dtype);
+            if (o.Sections.Contains("train")) TrainStep(o, dtype);
+        }
+        return 0;
+    }
+
+    private static void Inference(Options o, ModelVariant variant, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var model = Workloads.InferenceModel(variant, 3, dtype);
+        var clip = Workloads.Clip(o.Batch, o.Frames, o.Size, 3, dtype);
+        double ms = Median(o, () =>
+        {
+            using var s = NewDisposeScope();
+            using var noGrad = no_grad();
+            model.forward(clip);
+        });
+        Row("inference", variant.ToString(), dtype, ms, $"{o.Batch * 1000 / ms:F2} clips/s");
+        model.Dispose();
+    }
+
+    private static void TrainStep(Options o, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var model = new InceptionI3D(400, 3, device: BenchDevice.Device, dtype: dtype);
+        model.train();
+        var optimizer = optim.SGD(model.parameters(), 0.01, momentum: 0.9);
+        var clip = Workloads.Clip(o.Batch, o.Frames, o.Size, 3, dtype);
+        var labels = randint(0, 400, new[] { (long)o.Batch }, device: BenchDevice.Device);
+        double ms = Median(o, () =>
+        {
+            using var s = NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = nn.functional.cross_entropy(model.forward(clip), labels);
+            loss.backward();
+            optimizer.step();
+        });
+        Row("train step (SGD m=0.9)", "Plain", dtype, ms, $"{o.Batch * 1000 / ms:F2} clips/s");
+        model.Dispose();
+    }
+
+    private static void ConvShapes(Options o, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var probe = new InceptionI3D(400, 3);
+        probe.eval();
+        // Endpoint output sizes at the benchmark's clip size (batch 1 on CPU is enough to learn the shapes).
+        var shapes = new Dictionary<string, long[]>();
+        using (var clip = zeros(new long[] { 1, 3, o.Frames, o.Size, o.Size }))
+        {
+            long[] previous = clip.shape;
+            foreach (var (endpoint, output) in probe.ForwardEndpoints(clip))
+            {
+                shapes[endpoint + ":in"] = previous;
+                previous = output.shape;
+            }
+        }
+        var seen = new HashSet<string>();
+        foreach (var (name, module) in probe.named_modules())
+        {
+            if (module is not InflatedConv3d conv || name == "logits") continue;
+            var endpoint = name.Split('.')[0];
+            var input = shapes[endpoint + ":in"];
+            var (kt, kh, kw) = conv.KernelSize;
+            var (st, sh, sw) = conv.Stride;
+            // b1b/b2b read the reduction's output, which has the block input's T, H and W.
+            string key = $"{conv.InChannels}->{conv.OutChannels} k{kt}x{kh}x{kw} s{st} in {input[2]}x{input[3]}x{input[4]}";
+            if (!seen.Add(key)) continue;
+            var x = rand(new[] { o.Batch, conv.InChannels, input[2], input[3], input[4] }, dtype: dtype, device: BenchDevice.Device);
+            var w = rand(new[] { conv.OutChannels, conv.InChannels, kt, kh, kw }, dtype: dtype, device: BenchDevice.Device);
+            long[] stride = [st, sh, sw];
+            long outT = TfSamePadding.OutputSize(input[2], st), outH = TfSamePadding.OutputSize(input[3], sh), outW = TfSamePadding.OutputSize(input[4], sw);
+            double macs = (double)o.Batch * conv.OutChannels * outT * outH * outW * conv.InChannels * kt * kh * kw;
+            foreach (var layout in new[] { "NCDHW", "NDHWC" })
+            {
+                var xi = layout == "NCDHW" ? x : x.permute(0, 2, 3, 4, 1).contiguous().permute(0, 4, 1, 2, 3);
+                var wi = layout == "NCDHW" ? w : w.permute(0, 2, 3, 4, 1).contiguous().permute(0, 4, 1, 2, 3);
+                double ms = Median(o, () =>
+                {
+                    using var s = NewDisposeScope();
+                    TfSamePadding.Conv3d(xi, wi, null, stride);
+                });
+                Row($"conv3d {key}", layout, dtype, ms, $"{2 * macs / (ms / 1000) / 1e9:F1} GFLOP/s");
+            }
+        }
+        probe.Dispose();
+    }
+
+    private static double Median(Options o, Action action)
+    {
+        for (int i = 0; i < o.Warmup; i++) { action(); BenchDevice.Synchronize(); }
+        var times = new double[o.Reps];
+        for (int i = 0; i < o.Reps; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            BenchDevice.Synchronize();
+            times[i] = sw.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[o.Reps / 2];
+    }
+
+    private static void Row(string workload, string variant, ScalarType dtype, double ms, string throughput) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {workload} | {variant} | {DtypeName(dtype)} | {ms:F1} | {throughput} |"));
+
+    private static string DtypeName(ScalarType t) => t switch { ScalarType.BFloat16 => "bf16", ScalarType.Float16 => "fp16", _ => "fp32" };
+
+    private static ScalarType ParseDtype(string s) => s switch
+    {
+        "fp32" => ScalarType.Float32,
+        "bf16" => ScalarType.BFloat16,
+        _ => throw new ArgumentException($"Unknown dtype '{s}'; expected fp32 or bf16."),
+    };
+
+    private sealed record Options(int Batch, int Frames, int Size, int Reps, int Warmup, string[] Sections, string[] Dtypes, bool CudnnBenchmark = true);
+
+    private static Options ParseOptions(string[] args)
+    {
+        var o = new Options(1, 16, 224, 5, 2, ["model"], ["fp32"]);
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            var v = args[i + 1];
+            o = args[i] switch
+            {
+                "--batch" => o with { Batch = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--frames" => o with { Frames = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--size" => o with { Size = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--reps" => o with { Reps = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--warmup" => o with { Warmup = int.Parse(v, CultureInfo.InvariantCulture) },
+                "--sections" => o with { Sections = v.Split(',') },
+                "--dtypes" => o with { Dtypes = v.Split(',') },
+                "--cudnn-benchmark" => o with { CudnnBenchmark = bool.Parse(v) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}; expected --batch, --frames, --size, --reps, --warmup, --sections conv,model,train, --dtypes fp32,bf16, --cudnn-benchmark true|false."),
+            };
+        }
+        return o;
+    }
+}

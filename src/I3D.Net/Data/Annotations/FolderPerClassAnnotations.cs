@@ -1,0 +1,42 @@
+namespace I3D.Net.Data.Annotations;
+
+/// <summary>
+/// A dataset laid out as one folder per class (<c>root/&lt;class&gt;/&lt;video&gt;</c>); classes in ordinal order of
+/// their folder names. Items are video files with a known extension, or sub-folders (frame folders).
+/// </summary>
+public static class FolderPerClassAnnotations
+{
+    /// <summary>The video file extensions recognised by default.</summary>
+    public static IReadOnlyList<string> DefaultExtensions { get; } =
+        [".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg", ".gif", ".wmv", ".flv"];
+
+    /// <summary>Scans <paramref name="root"/>.</summary>
+    /// <param name="root">The dataset folder.</param>
+    /// <param name="extensions">Video extensions to include (with dot, case-insensitive); null for <see cref="DefaultExtensions"/>.</param>
+    /// <param name="includeFrameFolders">Whether sub-folders of a class folder count as frame-folder items.</param>
+    /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
+    /// <exception cref="InvalidDataException">No class folder holds any video.</exception>
+    public static VideoAnnotations Load(string root, IEnumerable<string>? extensions = null, bool includeFrameFolders = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        var full = Path.GetFullPath(root);
+        if (!Directory.Exists(full))
+            throw new DirectoryNotFoundException($"Dataset folder '{full}' does not exist.");
+        var exts = new HashSet<string>(extensions ?? DefaultExtensions, StringComparer.OrdinalIgnoreCase);
+        var classDirs = Directory.GetDirectories(full).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
+        if (classDirs.Length == 0)
+            throw new InvalidDataException($"Dataset folder '{full}' has no class sub-folders (expected root/<class>/<video>).");
+        var classes = new ClassMap(classDirs.Select(Path.GetFileName)!);
+        var items = new List<LabeledVideo>();
+        for (var label = 0; label < classDirs.Length; label++)
+        {
+            var files = Directory.EnumerateFiles(classDirs[label]).Where(f => exts.Contains(Path.GetExtension(f)));
+            if (includeFrameFolders)
+                files = files.Concat(Directory.EnumerateDirectories(classDirs[label]));
+            items.AddRange(files.Order(StringComparer.Ordinal).Select(f => new LabeledVideo(f, label)));
+        }
+        if (items.Count == 0)
+            throw new InvalidDataException($"No videos with extensions {string.Join(", ", exts.Order())} under the class folders of '{full}'.");
+        return new VideoAnnotations(classes, items);
+    }
+}

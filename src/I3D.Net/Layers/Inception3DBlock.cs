@@ -1,0 +1,91 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace I3D.Net.Layers;
+
+/// <summary>
+/// The inflated Inception module (the reference's <c>Mixed_*</c> blocks): four parallel branches over the same input,
+/// concatenated along channels in branch order. Input and output are <c>[B, C, T, H, W]</c>; the output has
+/// <see cref="InceptionBranchWidths.OutputChannels"/> channels and the input's T, H and W.
+/// </summary>
+/// <remarks>State-dict keys: <c>b0</c>, <c>b1a</c>, <c>b1b</c>, <c>b2a</c>, <c>b2b</c>, <c>b3b</c>, each an
+/// <see cref="InflatedConv3d"/> (<c>b3a</c> is the parameter-free pool).</remarks>
+public sealed class Inception3DBlock : Module<Tensor, Tensor>
+{
+    private readonly InflatedConv3d b0;
+    private readonly InflatedConv3d b1a;
+    private readonly InflatedConv3d b1b;
+    private readonly InflatedConv3d b2a;
+    private readonly InflatedConv3d b2b;
+    private readonly MaxPool3dTfSame b3a;
+    private readonly InflatedConv3d b3b;
+
+    /// <summary>Creates the block.</summary>
+    /// <param name="inChannels">Input channels.</param>
+    /// <param name="widths">Branch widths.</param>
+    /// <param name="batchNormEpsilon">BN epsilon (reference: 1e-3).</param>
+    /// <param name="batchNormMomentum">BN momentum in PyTorch's convention (reference: 0.01).</param>
+    /// <param name="device">Device for the parameters.</param>
+    /// <param name="dtype">Parameter type.</param>
+    /// <param name="name">Module name, e.g. <c>Mixed_3b</c>.</param>
+    public Inception3DBlock(
+        long inChannels,
+        InceptionBranchWidths widths,
+        double batchNormEpsilon = 1e-3,
+        double batchNormMomentum = 0.01,
+        Device? device = null,
+        ScalarType? dtype = null,
+        string name = nameof(Inception3DBlock)) : base(name)
+    {
+        ArgumentNullException.ThrowIfNull(widths);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        InChannels = inChannels;
+        Widths = widths;
+
+        InflatedConv3d Unit(long cin, long cout, long k, string branch) =>
+            new(cin, cout, (k, k, k), batchNormEpsilon: batchNormEpsilon, batchNormMomentum: batchNormMomentum,
+                device: device, dtype: dtype, name: $"{name}/{branch}");
+
+        b0 = Unit(inChannels, widths.B0, 1, nameof(b0));
+        b1a = Unit(inChannels, widths.B1a, 1, nameof(b1a));
+        b1b = Unit(widths.B1a, widths.B1b, 3, nameof(b1b));
+        b2a = Unit(inChannels, widths.B2a, 1, nameof(b2a));
+        b2b = Unit(widths.B2a, widths.B2b, 3, nameof(b2b));
+        b3a = new MaxPool3dTfSame((3, 3, 3), (1, 1, 1), $"{name}/b3a");
+        b3b = Unit(inChannels, widths.B3b, 1, nameof(b3b));
+        RegisterComponents();
+    }
+
+    /// <summary>Input channels.</summary>
+    public long InChannels { get; }
+
+    /// <summary>Branch widths.</summary>
+    public InceptionBranchWidths Widths { get; }
+
+    /// <summary>Output channels.</summary>
+    public long OutChannels => Widths.OutputChannels;
+
+    /// <summary>The branch units in reference order (b0, b1a, b1b, b2a, b2b, b3b), for weight folding and inflation.</summary>
+    internal (InflatedConv3d B0, InflatedConv3d B1a, InflatedConv3d B1b, InflatedConv3d B2a, InflatedConv3d B2b, InflatedConv3d B3b) Branches =>
+        (b0, b1a, b1b, b2a, b2b, b3b);
+
+    /// <summary>Runs the four branches and concatenates their outputs along channels.</summary>
+    /// <param name="input">Feature maps <c>[B, InChannels, T, H, W]</c>.</param>
+    /// <returns>Feature maps <c>[B, OutChannels, T, H, W]</c>.</returns>
+    public override Tensor forward(Tensor input)
+    {
+        if (input.ndim != 5 || input.shape[1] != InChannels)
+            throw new ArgumentException(
+                $"{GetName()}: expected input [B, {InChannels}, T, H, W], found [{string.Join(", ", input.shape)}].", nameof(input));
+
+        using var scope = NewDisposeScope();
+        var y0 = b0.forward(input);
+        var y1 = b1b.forward(b1a.forward(input));
+        var y2 = b2b.forward(b2a.forward(input));
+        var y3 = b3b.forward(b3a.forward(input));
+        return cat([y0, y1, y2, y3], 1).MoveToOuterDisposeScope();
+    }
+}

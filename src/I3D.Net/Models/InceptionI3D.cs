@@ -1,0 +1,280 @@
+using I3D.Net.Layers;
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace I3D.Net.Models;
+
+/// <summary>
+/// One stream of I3D: Inception-v1 with every filter and pool inflated to 3D (Carreira &amp; Zisserman, 2017).
+/// Input <c>[B, C, T, H, W]</c> — RGB (C = 3) in [-1, 1], or TV-L1 flow (C = 2) clipped to ±20 px and scaled to
+/// [-1, 1]; the reference used 224×224 crops of 25 fps video and 64 or more frames. Output: logits
+/// <c>[B, NumClasses]</c>, the mean over time of the per-time logits.
+/// </summary>
+/// <remarks>
+/// <para>Layers and their state-dict keys follow pytorch-i3d so that published checkpoints map one to one:
+/// <c>Conv3d_1a_7x7</c>, <c>Conv3d_2b_1x1</c>, <c>Conv3d_2c_3x3</c>, <c>Mixed_3b</c> … <c>Mixed_5c</c> and
+/// <c>logits</c>. Padding is TensorFlow "SAME" throughout and BatchNorm epsilon 1e-3, as in the reference.</para>
+/// <para>The head is the reference's: a VALID 2×7×7 average pool (stride 1), dropout, a 1×1×1 conv with bias and the
+/// mean over time. Clips of any size ≥ 1×32×32 work: where the Mixed_5c map is smaller than 2×7×7 (fewer than 9
+/// frames, crops under 224) the pool window shrinks to the map's size along that dimension, and where it is larger
+/// than 7×7 spatially (crops over 224) the logits are also averaged over the spatial positions, i.e. the model is
+/// applied fully convolutionally. At the standard sizes both rules are inactive and the head is exactly the
+/// reference's.</para>
+/// </remarks>
+public sealed partial class InceptionI3D : Module<Tensor, Tensor>
+{
+    /// <summary>Channels of the Mixed_5c features.</summary>
+    public const int FeatureChannels = 1024;
+
+    /// <summary>Smallest height and width accepted (the network's total spatial stride).</summary>
+    public const int MinimumSpatialSize = 32;
+
+    [ComponentName(Name = "Conv3d_1a_7x7")] private readonly InflatedConv3d? conv1a;
+    [ComponentName(Name = "MaxPool3d_2a_3x3")] private readonly MaxPool3dTfSame? pool2a;
+    [ComponentName(Name = "Conv3d_2b_1x1")] private readonly InflatedConv3d? conv2b;
+    [ComponentName(Name = "Conv3d_2c_3x3")] private readonly InflatedConv3d? conv2c;
+    [ComponentName(Name = "MaxPool3d_3a_3x3")] private readonly MaxPool3dTfSame? pool3a;
+    [ComponentName(Name = "Mixed_3b")] private readonly Inception3DBlock? mixed3b;
+    [ComponentName(Name = "Mixed_3c")] private readonly Inception3DBlock? mixed3c;
+    [ComponentName(Name = "MaxPool3d_4a_3x3")] private readonly MaxPool3dTfSame? pool4a;
+    [ComponentName(Name = "Mixed_4b")] private readonly Inception3DBlock? mixed4b;
+    [ComponentName(Name = "Mixed_4c")] private readonly Inception3DBlock? mixed4c;
+    [ComponentName(Name = "Mixed_4d")] private readonly Inception3DBlock? mixed4d;
+    [ComponentName(Name = "Mixed_4e")] private readonly Inception3DBlock? mixed4e;
+    [ComponentName(Name = "Mixed_4f")] private readonly Inception3DBlock? mixed4f;
+    [ComponentName(Name = "MaxPool3d_5a_2x2")] private readonly MaxPool3dTfSame? pool5a;
+    [ComponentName(Name = "Mixed_5b")] private readonly Inception3DBlock? mixed5b;
+    [ComponentName(Name = "Mixed_5c")] private readonly Inception3DBlock? mixed5c;
+    private readonly Dropout? dropout;
+    private InflatedConv3d? logits;
+
+    // The built layers in order, for the forward pass (an array is not registered as a component).
+    private readonly (I3DEndpoint Endpoint, Module<Tensor, Tensor> Layer)[] layers;
+
+    /// <summary>Creates an I3D stream with freshly initialised weights.</summary>
+    /// <param name="numClasses">Number of classes of the logits layer (400 for Kinetics-400).</param>
+    /// <param name="inChannels">Input channels: 3 for RGB, 2 for optical flow.</param>
+    /// <param name="options">Further options; the reference's when null.</param>
+    /// <param name="device">Device for the parameters (CPU when null).</param>
+    /// <param name="dtype">Parameter type (float32 when null).</param>
+    public InceptionI3D(int numClasses = 400, int inChannels = 3, InceptionI3DOptions? options = null,
+        Device? device = null, ScalarType? dtype = null) : base(nameof(InceptionI3D))
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        options ??= InceptionI3DOptions.Default;
+        options.Validate();
+        NumClasses = numClasses;
+        InChannels = inChannels;
+        Options = options;
+
+        double eps = options.BatchNormEpsilon, momentum = options.BatchNormMomentum;
+        var final = options.FinalEndpoint;
+        var built = new List<(I3DEndpoint, Module<Tensor, Tensor>)>();
+        long channels = inChannels;
+
+        T? Add<T>(I3DEndpoint endpoint, Func<T> create) where T : Module<Tensor, Tensor>
+        {
+            if (endpoint > final) return null;
+            var layer = create();
+            built.Add((endpoint, layer));
+            return layer;
+        }
+
+        InflatedConv3d Conv(I3DEndpoint endpoint, long cout, long k, long s = 1) =>
+            new(channels, cout, (k, k, k), (s, s, s), batchNormEpsilon: eps, batchNormMomentum: momentum,
+                device: device, dtype: dtype, name: endpoint.ToString());
+
+        Inception3DBlock Mixed(I3DEndpoint endpoint, params int[] widths)
+        {
+            var block = new Inception3DBlock(channels, InceptionBranchWidths.FromArray(widths), eps, momentum, device, dtype, endpoint.ToString());
+            channels = block.OutChannels;
+            return block;
+        }
+
+        conv1a = Add(I3DEndpoint.Conv3d_1a_7x7, () => { var c = Conv(I3DEndpoint.Conv3d_1a_7x7, 64, 7, 2); channels = 64; return c; });
+        pool2a = Add(I3DEndpoint.MaxPool3d_2a_3x3, () => new MaxPool3dTfSame((1, 3, 3), (1, 2, 2), nameof(I3DEndpoint.MaxPool3d_2a_3x3)));
+        conv2b = Add(I3DEndpoint.Conv3d_2b_1x1, () => { var c = Conv(I3DEndpoint.Conv3d_2b_1x1, 64, 1); channels = 64; return c; });
+        conv2c = Add(I3DEndpoint.Conv3d_2c_3x3, () => { var c = Conv(I3DEndpoint.Conv3d_2c_3x3, 192, 3); channels = 192; return c; });
+        pool3a = Add(I3DEndpoint.MaxPool3d_3a_3x3, () => new MaxPool3dTfSame((1, 3, 3), (1, 2, 2), nameof(I3DEndpoint.MaxPool3d_3a_3x3)));
+        mixed3b = Add(I3DEndpoint.Mixed_3b, () => Mixed(I3DEndpoint.Mixed_3b, 64, 96, 128, 16, 32, 32));
+        mixed3c = Add(I3DEndpoint.Mixed_3c, () => Mixed(I3DEndpoint.Mixed_3c, 128, 128, 192, 32, 96, 64));
+        pool4a = Add(I3DEndpoint.MaxPool3d_4a_3x3, () => new MaxPool3dTfSame((3, 3, 3), (2, 2, 2), nameof(I3DEndpoint.MaxPool3d_4a_3x3)));
+        mixed4b = Add(I3DEndpoint.Mixed_4b, () => Mixed(I3DEndpoint.Mixed_4b, 192, 96, 208, 16, 48, 64));
+        mixed4c = Add(I3DEndpoint.Mixed_4c, () => Mixed(I3DEndpoint.Mixed_4c, 160, 112, 224, 24, 64, 64));
+        mixed4d = Add(I3DEndpoint.Mixed_4d, () => Mixed(I3DEndpoint.Mixed_4d, 128, 128, 256, 24, 64, 64));
+        mixed4e = Add(I3DEndpoint.Mixed_4e, () => Mixed(I3DEndpoint.Mixed_4e, 112, 144, 288, 32, 64, 64));
+        mixed4f = Add(I3DEndpoint.Mixed_4f, () => Mixed(I3DEndpoint.Mixed_4f, 256, 160, 320, 32, 128, 128));
+        pool5a = Add(I3DEndpoint.MaxPool3d_5a_2x2, () => new MaxPool3dTfSame((2, 2, 2), (2, 2, 2), nameof(I3DEndpoint.MaxPool3d_5a_2x2)));
+        mixed5b = Add(I3DEndpoint.Mixed_5b, () => Mixed(I3DEndpoint.Mixed_5b, 256, 160, 320, 32, 128, 128));
+        mixed5c = Add(I3DEndpoint.Mixed_5c, () => Mixed(I3DEndpoint.Mixed_5c, 384, 192, 384, 48, 128, 128));
+        if (final == I3DEndpoint.Logits)
+        {
+            dropout = nn.Dropout(options.DropoutProbability);
+            logits = CreateLogits(numClasses, device, dtype);
+        }
+        layers = built.ToArray();
+        RegisterComponents();
+    }
+
+    /// <summary>Number of classes of the logits layer.</summary>
+    public int NumClasses { get; private set; }
+
+    /// <summary>Input channels (3 for RGB, 2 for flow).</summary>
+    public int InChannels { get; }
+
+    /// <summary>The options the model was built with.</summary>
+    public InceptionI3DOptions Options { get; }
+
+    /// <summary>The last layer built.</summary>
+    public I3DEndpoint FinalEndpoint => Options.FinalEndpoint;
+
+    /// <summary>The built layers in order (the head excluded).</summary>
+    internal IReadOnlyList<(I3DEndpoint Endpoint, Module<Tensor, Tensor> Layer)> Layers => layers;
+
+    /// <summary>The logits layer (a 1×1×1 conv with bias, <c>logits.conv3d.*</c>), or null when the model stops earlier.</summary>
+    public InflatedConv3d? LogitsLayer => logits;
+
+    /// <summary>Classifies clips.</summary>
+    /// <param name="input">Clips <c>[B, InChannels, T, H, W]</c>.</param>
+    /// <returns>Logits <c>[B, NumClasses]</c>; when <see cref="FinalEndpoint"/> is not
+    /// <see cref="I3DEndpoint.Logits"/>, that endpoint's output instead.</returns>
+    public override Tensor forward(Tensor input)
+    {
+        if (FinalEndpoint != I3DEndpoint.Logits)
+            return ForwardTo(input, FinalEndpoint);
+        using var scope = NewDisposeScope();
+        return ForwardPerTime(input).mean([2]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Per-time logits, before the reference's mean over time.</summary>
+    /// <param name="input">Clips <c>[B, InChannels, T, H, W]</c>.</param>
+    /// <returns>Logits <c>[B, NumClasses, T']</c>; T' = 7 for 64 frames.</returns>
+    public Tensor ForwardPerTime(Tensor input)
+    {
+        RequireEndpoint(I3DEndpoint.Logits);
+        using var scope = NewDisposeScope();
+        var pooled = Pool(ForwardTo(input, I3DEndpoint.Mixed_5c));
+        var y = logits!.forward(dropout!.forward(pooled));
+        return y.mean([3, 4]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Clip features: Mixed_5c after the head's average pool, averaged over time and space.</summary>
+    /// <param name="input">Clips <c>[B, InChannels, T, H, W]</c>.</param>
+    /// <returns>Features <c>[B, 1024]</c>.</returns>
+    public Tensor ExtractFeatures(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return ExtractFeaturesPerTime(input).mean([2]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Per-time clip features: Mixed_5c after the head's average pool, averaged over space.</summary>
+    /// <param name="input">Clips <c>[B, InChannels, T, H, W]</c>.</param>
+    /// <returns>Features <c>[B, 1024, T']</c>.</returns>
+    public Tensor ExtractFeaturesPerTime(Tensor input)
+    {
+        RequireEndpoint(I3DEndpoint.Mixed_5c);
+        using var scope = NewDisposeScope();
+        return Pool(ForwardTo(input, I3DEndpoint.Mixed_5c)).mean([3, 4]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs the network up to <paramref name="endpoint"/> and returns that layer's output.</summary>
+    /// <param name="input">Clips <c>[B, InChannels, T, H, W]</c>.</param>
+    /// <param name="endpoint">A built endpoint; <see cref="I3DEndpoint.Logits"/> gives <see cref="forward"/>'s logits.</param>
+    public Tensor ForwardTo(Tensor input, I3DEndpoint endpoint)
+    {
+        RequireEndpoint(endpoint);
+        if (endpoint == I3DEndpoint.Logits)
+            return forward(input);
+        ValidateInput(input);
+        using var scope = NewDisposeScope();
+        var x = input;
+        foreach (var (name, layer) in layers)
+        {
+            x = layer.forward(x);
+            if (name == endpoint) break;
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs the whole network once and returns the output of every built endpoint (the caller disposes them).</summary>
+    /// <param name="input">Clips <c>[B, InChannels, T, H, W]</c>.</param>
+    /// <returns>Each endpoint's output in order; <see cref="I3DEndpoint.Logits"/> holds <c>[B, NumClasses]</c>.</returns>
+    public IReadOnlyDictionary<I3DEndpoint, Tensor> ForwardEndpoints(Tensor input)
+    {
+        ValidateInput(input);
+        var outputs = new Dictionary<I3DEndpoint, Tensor>();
+        using var scope = NewDisposeScope();
+        var x = input;
+        foreach (var (name, layer) in layers)
+        {
+            x = layer.forward(x);
+            outputs[name] = x;
+        }
+        if (logits is not null)
+            outputs[I3DEndpoint.Logits] = logits.forward(dropout!.forward(Pool(x))).mean([2, 3, 4]);
+        foreach (var t in outputs.Values)
+            t.MoveToOuterDisposeScope();
+        return outputs;
+    }
+
+    /// <summary>
+    /// Replaces the logits layer with a freshly initialised one of <paramref name="numClasses"/> classes, on the same
+    /// device and type, for fine-tuning on a new label set. Create optimizers after calling this.
+    /// </summary>
+    /// <param name="numClasses">The new number of classes.</param>
+    public void ReplaceLogits(int numClasses)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        RequireEndpoint(I3DEndpoint.Logits);
+        var weight = logits!.Convolution.weight!;
+        var replacement = CreateLogits(numClasses, weight.device, weight.dtype);
+        replacement.train(training);
+        register_module("logits", null!);
+        logits.Dispose();
+        logits = replacement;
+        register_module("logits", replacement);
+        NumClasses = numClasses;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="input"/> is a clip batch this model accepts.</summary>
+    /// <param name="input">Clips <c>[B, InChannels, T, H, W]</c>.</param>
+    public void ValidateInput(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        string Shape() => $"[{string.Join(", ", input.shape)}]";
+        if (input.ndim != 5)
+            throw new ArgumentException($"Expected clips [B, {InChannels}, T, H, W] (rank 5), found rank {input.ndim} {Shape()}.", nameof(input));
+        if (input.shape[1] != InChannels)
+            throw new ArgumentException(
+                $"Expected {InChannels} channels ([B, {InChannels}, T, H, W]{(InChannels == 3 ? ", RGB" : InChannels == 2 ? ", flow x/y" : "")}), found {input.shape[1]} in {Shape()}.", nameof(input));
+        if (!input.is_floating_point())
+            throw new ArgumentException($"Expected a floating-point clip tensor, found {input.dtype} {Shape()}.", nameof(input));
+        var parameterType = conv1a?.Convolution.weight?.dtype;
+        if (parameterType is { } pt && input.dtype != pt)
+            throw new ArgumentException($"Expected {pt} clips (the model's parameter type), found {input.dtype}; convert with .to({pt}).", nameof(input));
+        if (input.shape[0] < 1 || input.shape[2] < 1 || input.shape[3] < MinimumSpatialSize || input.shape[4] < MinimumSpatialSize)
+            throw new ArgumentException(
+                $"Expected clips of at least [1, {InChannels}, 1, {MinimumSpatialSize}, {MinimumSpatialSize}] (B, C, T, H, W), found {Shape()}.", nameof(input));
+    }
+
+    /// <summary>The reference head's VALID 2×7×7 average pool, shrunk to the map where the map is smaller.</summary>
+    internal static Tensor Pool(Tensor mixed5c)
+    {
+        long[] kernel = [Math.Min(2, mixed5c.shape[2]), Math.Min(7, mixed5c.shape[3]), Math.Min(7, mixed5c.shape[4])];
+        return nn.functional.avg_pool3d(mixed5c, kernel, [1, 1, 1]);
+    }
+
+    private static InflatedConv3d CreateLogits(int numClasses, Device? device, ScalarType? dtype) =>
+        new(FeatureChannels, numClasses, (1, 1, 1), useBatchNorm: false, useBias: true, activation: false,
+            device: device, dtype: dtype, name: "logits");
+
+    private void RequireEndpoint(I3DEndpoint endpoint)
+    {
+        if (endpoint > FinalEndpoint)
+            throw new InvalidOperationException($"This model is built up to {FinalEndpoint}; {endpoint} is not available.");
+    }
+}

@@ -1,0 +1,306 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace I3D.Net.Training;
+
+/// <summary>
+/// A folder of checkpoints, one sub-folder each (<c>checkpoint-000000123</c> for step 123) holding the weights
+/// (<c>model.safetensors</c>), the optimizer state (<c>optimizer.bin</c>, TorchSharp's optimizer stream format:
+/// momentum buffers, Adam moments and step counts), <c>trainer_state.json</c> and, written last, <c>manifest.json</c> with the SHA-256 of every file.
+/// A checkpoint is assembled in a temporary folder and renamed into place; older ones are deleted only after the new
+/// one verifies. Loading skips a corrupt checkpoint (logged) and falls back to the previous one.
+/// </summary>
+public sealed partial class CheckpointStore
+{
+    /// <summary>File name of the optimizer state.</summary>
+    public const string OptimizerFileName = "optimizer.bin";
+
+    /// <summary>File name of the trainer state.</summary>
+    public const string StateFileName = "trainer_state.json";
+
+    /// <summary>File name of the manifest.</summary>
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>File name of the weights.</summary>
+    public static string WeightsFileName => CheckpointWeights.FileName;
+
+    private const string Prefix = "checkpoint-";
+    private readonly ICheckpointFileSystem _fs;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a store over <paramref name="directory"/>.</summary>
+    public CheckpointStore(string directory, ICheckpointFileSystem? fileSystem = null, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Directory = Path.GetFullPath(directory);
+        _fs = fileSystem ?? PhysicalCheckpointFileSystem.Instance;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The folder that holds the checkpoints.</summary>
+    public string Directory { get; }
+
+    /// <summary>Paths of the complete (renamed into place) checkpoints, oldest step first. Says nothing about their integrity.</summary>
+    public IReadOnlyList<string> List()
+    {
+        if (!_fs.DirectoryExists(Directory)) return [];
+        return _fs.EnumerateDirectories(Directory)
+            .Select(p => (Path: p, Step: StepOf(Path.GetFileName(p))))
+            .Where(x => x.Step >= 0)
+            .OrderBy(x => x.Step)
+            .Select(x => x.Path)
+            .ToList();
+    }
+
+    /// <summary>The folder name for a checkpoint at <paramref name="step"/>.</summary>
+    public static string NameFor(long step) => Prefix + step.ToString("D9", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Checks that <paramref name="checkpoint"/> has a readable manifest and that every file it lists exists with the
+    /// recorded size and SHA-256. Throws <see cref="InvalidDataException"/> naming the first problem.
+    /// </summary>
+    public void Verify(string checkpoint)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpoint);
+        var manifest = ReadManifest(checkpoint);
+        foreach (var name in new[] { WeightsFileName, StateFileName })
+            if (!manifest.Files.Any(f => f.Name == name))
+                throw new InvalidDataException($"Checkpoint '{checkpoint}': the manifest does not list '{name}'.");
+        foreach (var file in manifest.Files)
+        {
+            var path = Path.Combine(checkpoint, file.Name);
+            if (!_fs.FileExists(path))
+                throw new InvalidDataException($"Checkpoint '{checkpoint}': '{file.Name}' is listed in the manifest but missing.");
+            var (hash, length) = Hash(path);
+            if (length != file.Bytes || hash != file.Sha256)
+                throw new InvalidDataException(
+                    $"Checkpoint '{checkpoint}': '{file.Name}' expected {file.Bytes} bytes with SHA-256 {file.Sha256}, found {length} bytes with {hash}.");
+        }
+    }
+
+    /// <summary>Reads the trainer state of a checkpoint (without verifying hashes).</summary>
+    public TrainerState ReadState(string checkpoint)
+    {
+        var path = Path.Combine(checkpoint, StateFileName);
+        try
+        {
+            using var stream = _fs.OpenRead(path);
+            return JsonSerializer.Deserialize<TrainerState>(stream, TrainingJson.Options)
+                   ?? throw new InvalidDataException($"Trainer state '{path}' is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"Trainer state '{path}' is not valid JSON: {ex.Message}", ex);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new InvalidDataException($"Checkpoint '{checkpoint}' has no {StateFileName}.", ex);
+        }
+    }
+
+    /// <summary>Verifies a checkpoint and copies its weights into <paramref name="module"/> (same architecture; every key, shape and dtype must match).</summary>
+    public void LoadWeights(string checkpoint, torch.nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        Verify(checkpoint);
+        CheckpointWeights.Read(module, Path.Combine(checkpoint, WeightsFileName), _fs);
+    }
+
+    /// <summary>Writes a checkpoint of the given state and returns its path. Does not prune.</summary>
+    internal string Save(IReadOnlyDictionary<string, torch.Tensor> weights, OptimizerHelper? optimizer, TrainerState state)
+    {
+        _fs.CreateDirectory(Directory);
+        var name = NameFor(state.Step);
+        var final = Path.Combine(Directory, name);
+        var temp = Path.Combine(Directory, $".tmp-{name}-{Guid.NewGuid():N}");
+        _fs.CreateDirectory(temp);
+        try
+        {
+            var files = new List<ManifestFile>
+            {
+                WriteWeights(temp, weights),
+            };
+            if (optimizer is not null)
+            {
+                files.Add(WriteFile(temp, OptimizerFileName, s =>
+                {
+                    using var writer = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
+                    optimizer.save_state_dict(writer);
+                }));
+            }
+            files.Add(WriteFile(temp, StateFileName, s => JsonSerializer.Serialize(s, state, TrainingJson.Options)));
+            // The manifest goes last: a folder without it (or with a mismatching one) is not a checkpoint.
+            WriteFile(temp, ManifestFileName, s => JsonSerializer.Serialize(s, new Manifest(1, files), TrainingJson.Options));
+            Verify(temp);
+
+            if (_fs.DirectoryExists(final))
+            {
+                // Same step written again (e.g. after a resume): swap, then drop the old one.
+                var old = Path.Combine(Directory, $".old-{name}-{Guid.NewGuid():N}");
+                _fs.MoveDirectory(final, old);
+                _fs.MoveDirectory(temp, final);
+                TryDelete(old);
+            }
+            else
+            {
+                _fs.MoveDirectory(temp, final);
+            }
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        Verify(final);
+        return final;
+    }
+
+    /// <summary>
+    /// Deletes all but the <paramref name="keepLast"/> newest checkpoints and <paramref name="alsoKeep"/> (a folder
+    /// name), plus leftovers of interrupted writes. Call only after the newest checkpoint verified.
+    /// </summary>
+    internal void Prune(int keepLast, string? alsoKeep)
+    {
+        var all = List();
+        var keep = all.Skip(Math.Max(0, all.Count - keepLast)).Select(Path.GetFileName).ToHashSet();
+        if (alsoKeep is not null) keep.Add(alsoKeep);
+        foreach (var path in all.Where(p => !keep.Contains(Path.GetFileName(p))))
+            TryDelete(path);
+        foreach (var path in _fs.EnumerateDirectories(Directory).Where(p => Path.GetFileName(p).StartsWith(".tmp-", StringComparison.Ordinal)
+                                                                           || Path.GetFileName(p).StartsWith(".old-", StringComparison.Ordinal)))
+            TryDelete(path);
+    }
+
+    /// <summary>
+    /// Finds the newest checkpoint that verifies and reads its state; corrupt ones are skipped with a warning.
+    /// Returns null when there is none.
+    /// </summary>
+    internal (string Path, TrainerState State)? FindLatestValid()
+    {
+        foreach (var path in List().Reverse())
+        {
+            try
+            {
+                Verify(path);
+                return (path, ReadState(path));
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                LogCorrupt(_logger, path, ex.Message);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Loads weights and optimizer state of a verified checkpoint.</summary>
+    internal void Load(string checkpoint, torch.nn.Module module, OptimizerHelper? optimizer)
+    {
+        CheckpointWeights.Read(module, Path.Combine(checkpoint, WeightsFileName), _fs);
+        if (optimizer is null) return;
+        var path = Path.Combine(checkpoint, OptimizerFileName);
+        if (!_fs.FileExists(path))
+            throw new InvalidDataException($"Checkpoint '{checkpoint}' has no {OptimizerFileName}; cannot resume the optimizer.");
+        using var optStream = _fs.OpenRead(path);
+        using var reader = new BinaryReader(optStream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            optimizer.load_state_dict(reader);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidDataException($"Optimizer state '{path}' does not fit this optimizer and model: {ex.Message}", ex);
+        }
+    }
+
+    private ManifestFile WriteWeights(string folder, IReadOnlyDictionary<string, torch.Tensor> weights)
+    {
+        var path = Path.Combine(folder, WeightsFileName);
+        CheckpointWeights.Write(weights, path, _fs);
+        var (hash, length) = Hash(path);
+        return new ManifestFile(WeightsFileName, length, hash);
+    }
+
+    private ManifestFile WriteFile(string folder, string name, Action<Stream> write)
+    {
+        var path = Path.Combine(folder, name);
+        using (var stream = _fs.Create(path))
+            write(stream);
+        var (hash, length) = Hash(path);
+        return new ManifestFile(name, length, hash);
+    }
+
+    private (string Hash, long Length) Hash(string path)
+    {
+        using var stream = _fs.OpenRead(path);
+        using var sha = SHA256.Create();
+        var buffer = new byte[1 << 16];
+        long length = 0;
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            sha.TransformBlock(buffer, 0, read, null, 0);
+            length += read;
+        }
+        sha.TransformFinalBlock([], 0, 0);
+        return (Convert.ToHexStringLower(sha.Hash!), length);
+    }
+
+    private Manifest ReadManifest(string checkpoint)
+    {
+        var path = Path.Combine(checkpoint, ManifestFileName);
+        if (!_fs.FileExists(path))
+            throw new InvalidDataException($"Checkpoint '{checkpoint}' has no {ManifestFileName} (incomplete write?).");
+        try
+        {
+            using var stream = _fs.OpenRead(path);
+            var manifest = JsonSerializer.Deserialize<Manifest>(stream, TrainingJson.Options);
+            if (manifest?.Files is null || manifest.Files.Count == 0)
+                throw new InvalidDataException($"Manifest '{path}' lists no files.");
+            if (manifest.Files.Any(f => f.Name is null || f.Sha256 is null || f.Name.Contains('/') || f.Name.Contains('\\')))
+                throw new InvalidDataException($"Manifest '{path}' has an entry without a plain file name or hash.");
+            return manifest;
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"Manifest '{path}' is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            if (_fs.DirectoryExists(path)) _fs.DeleteDirectory(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogDeleteFailed(_logger, path, ex.Message);
+        }
+    }
+
+    private static long StepOf(string name)
+    {
+        var m = StepPattern().Match(name);
+        return m.Success && long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var step) ? step : -1;
+    }
+
+    [GeneratedRegex(@"^checkpoint-(\d+)$")]
+    private static partial Regex StepPattern();
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Checkpoint {Path} is corrupt and is skipped, falling back to the previous one: {Reason}")]
+    private static partial void LogCorrupt(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Could not delete old checkpoint folder {Path}: {Reason}")]
+    private static partial void LogDeleteFailed(ILogger logger, string path, string reason);
+
+    private sealed record Manifest(int FormatVersion, List<ManifestFile> Files);
+
+    private sealed record ManifestFile(string Name, long Bytes, string Sha256);
+}
