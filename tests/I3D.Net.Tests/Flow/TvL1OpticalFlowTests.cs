@@ -111,6 +111,23 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(24, 40, 0.5)]   // the pyramid stops at one level: the next would be 12 px high
+    [InlineData(37, 53, 0.8)]   // odd, non-square sizes through a 4-level pyramid
+    public void Handles_small_and_non_square_frames(int height, int width, double scaleStep)
+    {
+        using var scope = NewDisposeScope();
+        var (previous, next) = FlowTestData.TranslatedTexture(height, width, 0.5, -0.3, seed: 12);
+
+        var flow = new TvL1OpticalFlow(new TvL1OpticalFlowOptions { ScaleStep = scaleStep }).Compute(previous, next);
+
+        flow.shape.Should().Equal(1, 2, height, width);
+        FlowTestData.MeanEndPointError(flow, FlowTestData.Constant(1, height, width, 0.5, -0.3), border: 6).Should().BeLessThan(0.15);
+        using var tiny = new TvL1OpticalFlow().Compute(previous.narrow(1, 0, 3).narrow(2, 0, 3), next.narrow(1, 0, 3).narrow(2, 0, 3));
+        tiny.shape.Should().Equal(1, 2, 3, 3);
+        tiny.isfinite().all().item<bool>().Should().BeTrue();
+    }
+
     [Fact]
     public void Initial_flow_is_used_at_the_coarsest_level()
     {
