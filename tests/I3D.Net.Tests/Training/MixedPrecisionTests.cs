@@ -180,6 +180,29 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         counts.Values.Should().OnlyContain(c => c <= counts[50], "the live tensor count stays flat");
     }
 
+    [Theory]
+    [InlineData(TwoStreamTrainingMode.Joint)]
+    [InlineData(TwoStreamTrainingMode.Separate)]
+    public async Task TwoStreamsTrainInBf16WithFloat32Masters(TwoStreamTrainingMode mode)
+    {
+        using var rgb = new TinyClassifier(seed: 3);
+        using var flow = new TinyClassifier(inChannels: 2, seed: 4);
+        using var data = new SyntheticClipSource(samples: 8, batchSize: 4);
+        var adapter = ClassifierAdapter.TwoStream(rgb, flow)
+            .WithComputeCopy(() => ClassifierAdapter.TwoStream(new TinyClassifier(seed: 5), new TinyClassifier(inChannels: 2, seed: 6)));
+        var before = Snapshot(adapter.Module);
+        var options = Options(TrainingPrecision.BFloat16Mixed);
+        options.TwoStream = mode;
+        await new I3DTrainer(adapter).FitAsync(data, options: options);
+
+        var after = Snapshot(adapter.Module);
+        foreach (var key in new[] { "rgb.Conv3d_1a_7x7.conv3d.weight", "flow.Conv3d_1a_7x7.conv3d.weight", "rgb.logits.conv3d.bias", "flow.Mixed_4b.bn.running_var" })
+        {
+            after[key].dtype.Should().Be(ScalarType.Float32);
+            Differs(after[key], before[key]).Should().BeTrue($"'{key}' is trained");
+        }
+    }
+
     [Fact]
     public async Task Bf16WithoutAComputeCopyIsAClearError()
     {
