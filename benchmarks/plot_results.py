@@ -4,6 +4,7 @@ throughput per workload and variant.   usage: plot_results.py OUT.png TABLE.md [
 Needs matplotlib (Debian: apt-get install python3-matplotlib)."""
 import re
 import sys
+import textwrap
 
 import matplotlib
 
@@ -29,7 +30,7 @@ def main(png, *tables):
         titles.append(title or t)
         data.extend(r)
     workloads = list(dict.fromkeys(r[0] for r in data if not r[0].startswith("conv3d")))
-    fig, axes = plt.subplots(1, len(workloads), figsize=(6 * len(workloads), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(workloads), figsize=(7 * len(workloads), 4.5), squeeze=False)
     for ax, w in zip(axes[0], workloads):
         sel = [r for r in data if r[0] == w]
         ax.barh([r[1] for r in sel], [r[2] for r in sel], color="#4878a8")
@@ -37,7 +38,7 @@ def main(png, *tables):
             ax.text(r[2], i, f" {r[2]:.2f}", va="center")
         ax.set_title(w)
         ax.set_xlabel("clips/s (higher is better)")
-    fig.suptitle("\n".join(titles), fontsize=8)
+    fig.suptitle("\n".join(textwrap.fill(t, 90) for t in titles), fontsize=8)
     fig.tight_layout()
     fig.savefig(png, dpi=110)
 
