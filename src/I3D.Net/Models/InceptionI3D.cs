@@ -266,6 +266,9 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
     internal static Tensor Pool(Tensor mixed5c)
     {
         long[] kernel = [Math.Min(2, mixed5c.shape[2]), Math.Min(7, mixed5c.shape[3]), Math.Min(7, mixed5c.shape[4])];
+        // libtorch has no bfloat16 avg_pool3d on the CPU (CUDA has one): pool in float32 there and round back.
+        if (mixed5c.dtype == ScalarType.BFloat16 && mixed5c.device_type == DeviceType.CPU)
+            return nn.functional.avg_pool3d(mixed5c.to(ScalarType.Float32), kernel, [1, 1, 1]).to(ScalarType.BFloat16);
         return nn.functional.avg_pool3d(mixed5c, kernel, [1, 1, 1]);
     }
 

@@ -130,6 +130,34 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         new CheckpointStore(dir).LoadWeights(result.LastCheckpoint!, fresh);
         ShouldBeBitIdentical(Snapshot(fresh), Snapshot(model));
         fresh.parameters().Should().OnlyContain(p => p.dtype == ScalarType.Float32);
+
+        // The same folder resumes as a float32 run, with a warning that the precision changed.
+        var logger = new ListLogger<I3DTrainer>();
+        options.Precision = TrainingPrecision.Float32;
+        options.Epochs = 2;
+        var resumed = await new I3DTrainer(ClassifierAdapter.Rgb(fresh), logger: logger).FitAsync(data, options: options);
+        resumed.ResumedFrom.Should().Be(result.LastCheckpoint);
+        resumed.Steps.Should().Be(4);
+        logger.Entries.Should().Contain(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("Precision = Float32") && e.Message.Contains("BFloat16Mixed"));
+    }
+
+    [Fact]
+    [Trait("Category", "Heavy")] // a real two-stream I3D forward/backward in bf16 on the CPU
+    public async Task TwoStreamI3DTrainsInBf16ThroughItsOwnComputeCopy()
+    {
+        using var model = new TwoStreamI3D(numClasses: 4);
+        using var data = new SyntheticClipSource(samples: 2, batchSize: 2, frames: 9, size: 64);
+        var options = new TrainingOptions
+        {
+            Device = "cpu", Precision = TrainingPrecision.BFloat16Mixed, Freeze = { TrainFromEndpoint = "Mixed_5c" },
+        };
+        var before = Snapshot(model);
+        await new I3DTrainer(ClassifierAdapter.TwoStream(model)).FitAsync(data, options: options);
+        var after = Snapshot(model);
+        var changed = before.Keys.Where(k => Differs(before[k], after[k])).ToList();
+        changed.Should().Contain(["rgb.logits.conv3d.weight", "flow.Mixed_5c.b0.bn.running_mean"]);
+        changed.Should().OnlyContain(k => k.Contains("Mixed_5c.") || k.Contains("logits."));
+        model.parameters().Should().OnlyContain(p => p.dtype == ScalarType.Float32);
     }
 
     [Fact]
