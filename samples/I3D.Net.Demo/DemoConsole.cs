@@ -68,7 +68,7 @@ internal sealed class DemoConsole(bool interactive)
                     if (done - lastPrinted >= plainEvery || done >= total)
                     {
                         lastPrinted = done;
-                        Console.WriteLine($"{description}: {done:0}/{total:0} {status}");
+                        Console.WriteLine(string.IsNullOrEmpty(status) ? $"{description}: {done:0}/{total:0}" : $"{description}: {status}");
                     }
                 }
             });

@@ -14,6 +14,7 @@ using I3D.Net.Data.Sampling;
 using I3D.Net.Data.Synthetic;
 using I3D.Net.Data.Transforms;
 using I3D.Net.Demo;
+using I3D.Net.Samples;
 using I3D.Net.Flow;
 using I3D.Net.Models;
 using I3D.Net.Runtime;
@@ -131,7 +132,7 @@ namespace I3D.Net.Demo
                 {
                     ct.ThrowIfCancellationRequested();
                     var batch = todo.Skip(i).Take(videosPerBatch).Select(v => (v.Path, FlowFolder(v))).ToArray();
-                    pairs += FlowPrecompute.WriteFlowFolders(batch, flow, device);
+                    pairs += FlowFolders.WriteFlowFolders(batch, flow, device);
                     report(i + batch.Length, $"{i + batch.Length}/{todo.Length} videos");
                 }
                 return Task.FromResult(0);
@@ -206,7 +207,7 @@ namespace I3D.Net.Demo
             var result = await ui.ProgressAsync("train", steps, trainLoader.BatchesPerEpoch, async report =>
             {
                 var progress = new SynchronousProgress<TrainingProgress>(p =>
-                    report(p.Step, $"epoch {p.Epoch + 1}/{p.Epochs} loss {p.Loss:F3}"));
+                    report(p.Step, $"step {p.Step}/{p.TotalSteps}, epoch {p.Epoch + 1}/{p.Epochs}, loss {p.Loss:F3}"));
                 return await trainer.FitAsync(trainLoader, validationLoader, options, progress, ct);
             });
             foreach (var r in result.History.Records)
@@ -254,7 +255,7 @@ namespace I3D.Net.Demo
             var newVideo = Path.Combine(root, $"new_{SyntheticActionDataset.ClassName(action)}.mp4");
             SyntheticActionDataset.WriteVideo(newVideo, action, dataOptions, new CounterRandom(dataOptions.Seed + 1, 99, 0, RandomStream.Window));
             var newFlow = Path.ChangeExtension(newVideo, null) + "_flow";
-            FlowPrecompute.WriteFlowFolder(newVideo, newFlow, flow, device);
+            FlowFolders.WriteFlowFolder(newVideo, newFlow, flow, device);
             using var reloaded = new TwoStreamI3D(classes.Count, modelOptions);
             StateDictLoader.LoadSafeTensors(reloaded, weightsFile);
             reloaded.to(device).eval();

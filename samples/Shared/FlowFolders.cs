@@ -4,13 +4,13 @@ using OpenCvSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace I3D.Net.Demo;
+namespace I3D.Net.Samples;
 
 /// <summary>
 /// Computes optical flow for every consecutive frame pair of a video with an <see cref="IOpticalFlow"/> and stores it
 /// the way the data pipeline reads it: a folder of quantised (±20 px → 0–255) <c>x_00001.jpg</c>/<c>y_00001.jpg</c>.
 /// </summary>
-internal static class FlowPrecompute
+internal static class FlowFolders
 {
     /// <summary>
     /// Writes the flow folder of each video. The frame pairs of all the videos go through the method as one batch (the
@@ -47,7 +47,7 @@ internal static class FlowPrecompute
     }
 
     /// <summary>Writes the flow folder of one video.</summary>
-    public static void WriteFlowFolder(string video, string folder, IOpticalFlow method, Device device) =>
+    public static int WriteFlowFolder(string video, string folder, IOpticalFlow method, Device device) =>
         WriteFlowFolders([(video, folder)], method, device);
 
     private static void WriteFolder(Tensor quantised, string folder)
