@@ -45,12 +45,12 @@ def main():
     torch.save({"state_dict": collections.OrderedDict(w=ramp(2, 2)), "epoch": 3},
                os.path.join(OUT, "nested_checkpoint.pth"))
 
-    # Legacy (pre-1.6) serialisation, to check the error message.
-    torch.save(collections.OrderedDict(w=ramp(2, 2)), os.path.join(OUT, "legacy_state_dict.pth"),
-               _use_new_zipfile_serialization=False)
+    # Legacy (pre-1.6, non-zip) serialisation of the same state dict (the format of pytorch-i3d's rgb_imagenet.pt).
+    torch.save(sd, os.path.join(OUT, "small_state_dict_legacy.pth"), _use_new_zipfile_serialization=False)
 
     # A whole pickled module (not a state dict) must be refused, never executed.
     torch.save(torch.nn.Linear(2, 2), os.path.join(OUT, "whole_module.pth"))
+    torch.save(torch.nn.Linear(2, 2), os.path.join(OUT, "whole_module_legacy.pth"), _use_new_zipfile_serialization=False)
     print("wrote fixtures to", os.path.normpath(OUT), file=sys.stderr)
 
 

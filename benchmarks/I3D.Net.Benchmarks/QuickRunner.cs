@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using I3D.Net.Layers;
 using I3D.Net.Models;
+using I3D.Net.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,7 +18,14 @@ internal static class QuickRunner
     {
         var o = ParseOptions(args);
         var device = BenchDevice.Device;
-        Console.WriteLine($"# I3D.Net quick benchmark | device {device.type} | batch {o.Batch} | frames {o.Frames} | size {o.Size} | threads {get_num_threads()} | {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z");
+        if (BenchDevice.IsCuda)
+        {
+            // The same settings as the PyTorch baseline: TF32 matmul/conv and cuDNN autotuning.
+            backends.cuda.matmul.allow_tf32 = true;
+            backends.cudnn.allow_tf32 = true;
+            LibTorchSettings.CudnnBenchmark = o.CudnnBenchmark;
+        }
+        Console.WriteLine($"# I3D.Net quick benchmark | device {device.type} | batch {o.Batch} | frames {o.Frames} | size {o.Size} | threads {get_num_threads()} | cudnn.benchmark {(BenchDevice.IsCuda && o.CudnnBenchmark ? "on" : "off")} | {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z");
         Console.WriteLine("| workload | variant | dtype | median ms | throughput |");
         Console.WriteLine("|---|---|---|---|---|");
         var dtypes = o.Dtypes.Select(ParseDtype).ToArray();
@@ -109,7 +117,7 @@ internal static class QuickRunner
                     using var s = NewDisposeScope();
                     TfSamePadding.Conv3d(xi, wi, null, stride);
                 });
-                Row($"conv3d {key}", layout, dtype, ms, $"{2 * macs / (ms / 1000) / 1e12:F2} TFLOP/s");
+                Row($"conv3d {key}", layout, dtype, ms, $"{2 * macs / (ms / 1000) / 1e9:F1} GFLOP/s");
             }
         }
         probe.Dispose();
@@ -142,7 +150,7 @@ internal static class QuickRunner
         _ => throw new ArgumentException($"Unknown dtype '{s}'; expected fp32 or bf16."),
     };
 
-    private sealed record Options(int Batch, int Frames, int Size, int Reps, int Warmup, string[] Sections, string[] Dtypes);
+    private sealed record Options(int Batch, int Frames, int Size, int Reps, int Warmup, string[] Sections, string[] Dtypes, bool CudnnBenchmark = true);
 
     private static Options ParseOptions(string[] args)
     {
@@ -159,7 +167,8 @@ internal static class QuickRunner
                 "--warmup" => o with { Warmup = int.Parse(v, CultureInfo.InvariantCulture) },
                 "--sections" => o with { Sections = v.Split(',') },
                 "--dtypes" => o with { Dtypes = v.Split(',') },
-                _ => throw new ArgumentException($"Unknown option {args[i]}; expected --batch, --frames, --size, --reps, --warmup, --sections conv,model,train, --dtypes fp32,bf16."),
+                "--cudnn-benchmark" => o with { CudnnBenchmark = bool.Parse(v) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}; expected --batch, --frames, --size, --reps, --warmup, --sections conv,model,train, --dtypes fp32,bf16, --cudnn-benchmark true|false."),
             };
         }
         return o;

@@ -2,7 +2,7 @@ namespace I3D.Net.Weights;
 
 /// <summary>
 /// The known published weights for I3D (DeepMind's Kinetics checkpoints) and the ImageNet GoogLeNet weights that
-/// <c>ImageNetInitialization</c> inflates, with their metadata. SHA-256 digests are given only where this
+/// <see cref="ImageNetInitialization"/> inflates, with their metadata. SHA-256 digests are given only where this
 /// library could compute them from the published files; the rest are <see langword="null"/>, not guessed.
 /// </summary>
 public static class I3DWeights
@@ -90,7 +90,7 @@ public static class I3DWeights
 
     /// <summary>
     /// torchvision's GoogLeNet (Inception-v1) ImageNet-1k weights (<c>IMAGENET1K_V1</c>), the 2D starting point that
-    /// <c>ImageNetInitialization</c> inflates into I3D. Its 1000 ImageNet logits are discarded.
+    /// <see cref="ImageNetInitialization"/> inflates into I3D. Its 1000 ImageNet logits are discarded.
     /// </summary>
     public static WeightsDescriptor ImageNetGoogLeNet { get; } = new()
     {

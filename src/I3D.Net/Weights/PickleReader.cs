@@ -12,18 +12,19 @@ internal sealed record PyGlobal(string Module, string Name)
 /// <summary>A Python dict as read from a pickle, keeping insertion order.</summary>
 internal sealed class PyDict
 {
+    readonly Dictionary<object, int> _index = new();
+
     public List<KeyValuePair<object?, object?>> Items { get; } = new();
 
     public void Set(object? key, object? value)
     {
-        for (int i = 0; i < Items.Count; i++)
+        // Keys are strings or numbers in practice; None keys (rare) are kept without de-duplication.
+        if (key is not null && _index.TryGetValue(key, out int at))
         {
-            if (Equals(Items[i].Key, key))
-            {
-                Items[i] = new(key, value);
-                return;
-            }
+            Items[at] = new(key, value);
+            return;
         }
+        if (key is not null) _index[key] = Items.Count;
         Items.Add(new(key, value));
     }
 }
@@ -92,8 +93,8 @@ internal sealed class PickleReader
                 case (byte)'J': stack.Add((long)BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4))); break;
                 case (byte)'K': stack.Add((long)ReadByte()); break;
                 case (byte)'M': stack.Add((long)BinaryPrimitives.ReadUInt16LittleEndian(ReadBytes(2))); break;
-                case 0x8a: stack.Add(ReadLong(ReadByte(), opAt)); break;                      // LONG1
-                case 0x8b: stack.Add(ReadLong(ReadLength(4, opAt), opAt)); break;            // LONG4
+                case 0x8a: stack.Add(ReadLong(ReadByte())); break;                      // LONG1
+                case 0x8b: stack.Add(ReadLong(ReadLength(4, opAt))); break;            // LONG4
                 case (byte)'I':                                                               // INT (text)
                 {
                     var line = ReadLine();
@@ -273,11 +274,11 @@ internal sealed class PickleReader
         return n;
     }
 
-    object ReadLong(long n, int opAt)
+    object ReadLong(long n)
     {
         var bytes = ReadBytes(n);
         if (n == 0) return 0L;
-        if (n > 8) throw Bad($"an integer of {n} bytes does not fit in 64 bits", opAt);
+        if (n > 8) return new System.Numerics.BigInteger(bytes, isUnsigned: false, isBigEndian: false);
         long value = 0;
         for (int i = (int)n - 1; i >= 0; i--) value = (value << 8) | bytes[i];
         if (n < 8 && (bytes[(int)n - 1] & 0x80) != 0) value -= 1L << (int)(8 * n); // sign-extend

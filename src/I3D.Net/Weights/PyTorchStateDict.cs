@@ -1,27 +1,31 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Numerics;
 using System.Text;
 using static TorchSharp.torch;
 
 namespace I3D.Net.Weights;
 
 /// <summary>
-/// Reads PyTorch state dicts saved with <c>torch.save(model.state_dict(), path)</c> in the zip format (PyTorch ≥ 1.6,
-/// the usual <c>.pt</c>/<c>.pth</c> file) — without running any code from the file.
+/// Reads PyTorch state dicts saved with <c>torch.save(model.state_dict(), path)</c> — the zip format of PyTorch ≥ 1.6
+/// and the older "legacy" format (e.g. pytorch-i3d's <c>rgb_imagenet.pt</c>) — without running any code from the file.
 /// </summary>
 /// <remarks>
-/// A <c>.pth</c> file is a zip holding <c>data.pkl</c> (a Python pickle that describes the dict and each tensor's
-/// dtype, shape, strides and storage) and one raw little-endian file per storage under <c>data/</c>. Python's own
-/// loader may import and call anything a pickle names; this reader interprets only the handful of names that
-/// <c>torch.save</c> uses for tensors and ordered dicts and refuses everything else, so a hostile file can at worst be
-/// rejected. Every tensor's shape and strides are checked against its storage's size before a byte is copied, views
-/// and non-contiguous tensors are rebuilt correctly, and the returned tensors are independent, contiguous, on the CPU,
-/// and do not require gradients (copy them into a module's parameters, which keeps those trainable).
+/// A zip <c>.pth</c> holds <c>data.pkl</c> (a Python pickle describing the dict and each tensor's dtype, shape, strides
+/// and storage) and one raw little-endian file per storage under <c>data/</c>; a legacy file is a run of pickles
+/// followed by the raw storages. Python's own loader may import and call anything a pickle names; this reader
+/// interprets only the handful of names <c>torch.save</c> uses for tensors and ordered dicts and refuses everything
+/// else, so a hostile file can at worst be rejected. Every tensor's shape and strides are checked against its
+/// storage's size before a byte is copied, views and non-contiguous tensors are rebuilt correctly, and the returned
+/// tensors are independent, contiguous, on the CPU, and do not require gradients (load them into a module with
+/// <see cref="LoadInto"/> or <see cref="StateDictLoader"/>, which copy into the existing parameters and so keep them
+/// trainable).
 /// </remarks>
 public static class PyTorchStateDict
 {
     static readonly byte[] ZipMagic = "PK\u0003\u0004"u8.ToArray();
 
-    /// <summary>Reads a state dict from a PyTorch zip file.</summary>
+    /// <summary>Reads a state dict from a PyTorch file.</summary>
     /// <param name="path">The <c>.pt</c>/<c>.pth</c> file.</param>
     /// <param name="entry">
     /// For checkpoints that wrap the weights in a dict (e.g. <c>{"state_dict": ..., "epoch": 3}</c>), the key of the
@@ -29,7 +33,7 @@ public static class PyTorchStateDict
     /// </param>
     /// <returns>The tensors by key, in the file's order. The caller owns (and should dispose) them.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a readable PyTorch zip state dict; the message names the file and, where it applies, the key.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable PyTorch state dict; the message names the file and, where it applies, the key.</exception>
     public static Dictionary<string, Tensor> Load(string path, string? entry = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -38,12 +42,12 @@ public static class PyTorchStateDict
         return Load(stream, path, entry);
     }
 
-    /// <summary>Reads a state dict from a stream holding a PyTorch zip file.</summary>
+    /// <summary>Reads a state dict from a stream holding a PyTorch file.</summary>
     /// <param name="stream">The file's bytes; read from its current position (copied to memory if not seekable).</param>
     /// <param name="sourceName">A name for the data (usually the file path), used in error messages.</param>
     /// <param name="entry">See <see cref="Load(string, string?)"/>.</param>
     /// <returns>The tensors by key, in the file's order. The caller owns (and should dispose) them.</returns>
-    /// <exception cref="InvalidDataException">The data is not a readable PyTorch zip state dict.</exception>
+    /// <exception cref="InvalidDataException">The data is not a readable PyTorch state dict.</exception>
     public static Dictionary<string, Tensor> Load(Stream stream, string sourceName, string? entry = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -58,111 +62,114 @@ public static class PyTorchStateDict
             seekable = copy;
         }
 
-        CheckSignature(seekable, sourceName);
-
-        ZipArchive archive;
-        try
-        {
-            archive = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: true);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"{sourceName}: not a readable PyTorch zip file ({e.Message}); the file may be truncated.", e);
-        }
-
-        using (archive)
-        {
-            return new ZipReader(archive, sourceName).Read(entry);
-        }
-    }
-
-    static void CheckSignature(Stream stream, string sourceName)
-    {
-        long start = stream.Position;
+        long start = seekable.Position;
         Span<byte> head = stackalloc byte[4];
-        int n = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
-        stream.Position = start;
-        if (n == 4 && head.SequenceEqual(ZipMagic)) return;
+        int n = seekable.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        seekable.Position = start;
+
+        if (n == 4 && head.SequenceEqual(ZipMagic))
+        {
+            ZipArchive archive;
+            try
+            {
+                archive = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: true);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{sourceName}: not a readable PyTorch zip file ({e.Message}); the file may be truncated.", e);
+            }
+            using (archive)
+                return new ZipReader(archive, sourceName).Read(entry);
+        }
+
         if (n >= 2 && head[0] == 0x80 && head[1] <= 5)
-            throw new InvalidDataException(
-                $"{sourceName}: this is a legacy (pre-1.6, non-zip) PyTorch file, which is not supported. Re-save it in the " +
-                "zip format with Python: `import torch; torch.save(torch.load('old.pt', map_location='cpu'), 'new.pt')` " +
-                "(PyTorch ≥ 1.6 writes zip by default), or convert it to safetensors.");
+        {
+            if (seekable.Length - start > int.MaxValue)
+                throw new InvalidDataException($"{sourceName}: legacy PyTorch files over 2 GiB are not supported; re-save it in the zip format.");
+            var bytes = new byte[seekable.Length - start];
+            seekable.ReadExactly(bytes);
+            return new LegacyReader(bytes, sourceName).Read(entry);
+        }
+
         throw new InvalidDataException(
-            $"{sourceName}: not a PyTorch zip file (expected the zip signature 50 4B 03 04, found " +
+            $"{sourceName}: not a PyTorch file (expected the zip signature 50 4B 03 04 or a legacy pickle starting 80, found " +
             $"{Convert.ToHexString(head[..n])}{(n < 4 ? ", file too short" : "")}).");
     }
 
-    /// <summary>A storage named by a persistent id: its archive key, element type and element count.</summary>
-    sealed record StorageRef(string Key, ScalarType DType, long Numel, int ElementSize);
+    /// <summary>Reads a PyTorch state dict and loads it into <paramref name="module"/> with <see cref="StateDictLoader.Load"/>'s checks.</summary>
+    /// <param name="module">The module to fill; its parameters keep their identity, device and <c>requires_grad</c>.</param>
+    /// <param name="path">The <c>.pt</c>/<c>.pth</c> file.</param>
+    /// <param name="strict">When <see langword="true"/>, missing or unexpected keys are an error.</param>
+    /// <param name="entry">See <see cref="Load(string, string?)"/>.</param>
+    /// <returns>Which keys were loaded, missing, unexpected and converted.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is unreadable or does not fit the module; the message names the file and the keys.</exception>
+    public static StateDictLoadResult LoadInto(nn.Module module, string path, bool strict = true, string? entry = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var tensors = Load(path, entry);
+        try
+        {
+            return StateDictLoader.Load(module, tensors, strict, path);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A storage named by a persistent id: its key, element type and element count; for a legacy view, the
+    /// element range of the root storage it covers.
+    /// </summary>
+    sealed record StorageRef(string Key, ScalarType DType, long Numel, int ElementSize, long ViewOffset, long ViewNumel);
 
     /// <summary>A tensor described by the pickle, built only after its key is known so errors can name it.</summary>
     sealed record TensorSpec(StorageRef Storage, long Offset, long[] Size, long[] Stride);
 
-    sealed class ZipReader
+    /// <summary>What both formats share: the allowed globals, tensor rebuilding and the checks.</summary>
+    abstract class ReaderBase(string source)
     {
-        const long MaxPickleBytes = 256L << 20;
-        readonly ZipArchive _archive;
-        readonly string _source;
-        readonly string _prefix;
+        protected string Source { get; } = source;
         readonly Dictionary<string, Tensor> _storages = new();
 
-        public ZipReader(ZipArchive archive, string source)
-        {
-            _archive = archive;
-            _source = source;
-            var pkl = archive.Entries.FirstOrDefault(e =>
-                e.FullName == "data.pkl" || (e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
-                                             && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length))
-                ?? throw new InvalidDataException($"{source}: the zip has no data.pkl entry, so it is not a PyTorch checkpoint.");
-            _prefix = pkl.FullName[..^"data.pkl".Length];
-        }
+        /// <summary>Reads the whole storage <paramref name="s"/> (root, not view) as a 1-D tensor.</summary>
+        protected abstract Tensor ReadStorage(string tensorKey, StorageRef s);
 
-        public Dictionary<string, Tensor> Read(string? entry)
-        {
-            CheckByteOrder();
-            var pickleEntry = _archive.GetEntry(_prefix + "data.pkl")!;
-            var bytes = ReadEntry(pickleEntry, MaxPickleBytes, "data.pkl");
-            var root = new PickleReader(bytes, $"{_source} (data.pkl)", IsAllowed, Reduce, PersistentLoad).Load();
+        protected PickleReader Pickle(byte[] data, string what, int start = 0) =>
+            new(data, $"{Source} ({what})", IsAllowed, Reduce, PersistentLoad, start);
 
+        protected Dictionary<string, Tensor> ToStateDict(object? root, string? entry)
+        {
             if (entry is not null)
             {
                 var outer = root as PyDict
-                    ?? throw new InvalidDataException($"{_source}: expected a dict holding '{entry}', found {Describe(root)}.");
+                    ?? throw new InvalidDataException($"{Source}: expected a dict holding '{entry}', found {Describe(root)}.");
                 var found = outer.Items.FirstOrDefault(kv => kv.Key as string == entry);
                 if (found.Key is null)
-                    throw new InvalidDataException($"{_source}: the checkpoint has no key '{entry}'; its keys are " +
+                    throw new InvalidDataException($"{Source}: the checkpoint has no key '{entry}'; its keys are " +
                                                    string.Join(", ", outer.Items.Select(kv => $"'{kv.Key}'")) + ".");
                 root = found.Value;
             }
 
             var dict = root as PyDict
-                ?? throw new InvalidDataException($"{_source}: expected a state dict (a dict of tensors), found {Describe(root)}.");
+                ?? throw new InvalidDataException($"{Source}: expected a state dict (a dict of tensors), found {Describe(root)}.");
 
             using var scope = NewDisposeScope();
             var result = new Dictionary<string, Tensor>(dict.Items.Count);
             foreach (var (keyObj, value) in dict.Items)
             {
                 if (keyObj is not string key)
-                    throw new InvalidDataException($"{_source}: state-dict keys must be strings, found {Describe(keyObj)}.");
+                    throw new InvalidDataException($"{Source}: state-dict keys must be strings, found {Describe(keyObj)}.");
                 if (value is not TensorSpec spec)
                 {
                     var hint = value is PyDict ? $" (a nested dict: pass entry: \"{key}\" if it holds the weights)" : "";
-                    throw new InvalidDataException($"{_source}: key '{key}' holds {Describe(value)}, not a tensor{hint}.");
+                    throw new InvalidDataException($"{Source}: key '{key}' holds {Describe(value)}, not a tensor{hint}.");
                 }
                 result[key] = Build(key, spec);
             }
             foreach (var t in result.Values) t.MoveToOuterDisposeScope();
             return result;
-        }
-
-        void CheckByteOrder()
-        {
-            var order = _archive.GetEntry(_prefix + "byteorder");
-            if (order is null) return; // files before PyTorch 2.1 have none: they are little-endian.
-            var text = Encoding.ASCII.GetString(ReadEntry(order, 16, "byteorder")).Trim();
-            if (text != "little")
-                throw new InvalidDataException($"{_source}: tensors are stored {text}-endian; only little-endian files are supported.");
         }
 
         static bool IsAllowed(PyGlobal g) => (g.Module, g.Name) switch
@@ -189,84 +196,159 @@ public static class PyTorchStateDict
                 case ("torch._utils", "_rebuild_tensor" or "_rebuild_tensor_v2"):
                     if (args.Length < 4 || args[0] is not StorageRef storage || args[1] is not long offset
                         || args[2] is not object?[] size || args[3] is not object?[] stride)
-                        throw new InvalidDataException($"{_source}: malformed {g} arguments.");
+                        throw new InvalidDataException($"{Source}: malformed {g} arguments.");
                     return new TensorSpec(storage, offset, Longs(size, "size"), Longs(stride, "stride"));
                 case ("torch._utils", "_rebuild_parameter" or "_rebuild_parameter_with_state"):
                     // keep_vars=True state dicts hold Parameters: keep the data, drop autograd state.
                     return args.Length > 0 && args[0] is TensorSpec data
-                        ? data : throw new InvalidDataException($"{_source}: malformed {g} arguments.");
+                        ? data : throw new InvalidDataException($"{Source}: malformed {g} arguments.");
                 default:
-                    throw new InvalidDataException($"{_source}: cannot call {g}.");
+                    throw new InvalidDataException($"{Source}: cannot call {g}.");
             }
         }
 
         long[] Longs(object?[] items, string what) =>
-            items.Select(i => i is long l ? l : throw new InvalidDataException($"{_source}: a tensor {what} holds {Describe(i)}, not an integer."))
+            items.Select(i => i is long l ? l : throw new InvalidDataException($"{Source}: a tensor {what} holds {Describe(i)}, not an integer."))
                  .ToArray();
+
+        /// <summary>Storage references seen so far, by key (legacy files list the storages' data in key order after the pickle).</summary>
+        protected Dictionary<string, StorageRef> Referenced { get; } = new();
 
         object? PersistentLoad(object? pid)
         {
-            // ('storage', torch.FloatStorage, '<key>', '<location>', <numel>)
+            // zip:    ('storage', torch.FloatStorage, '<key>', '<location>', <numel>)
+            // legacy: ('storage', torch.FloatStorage, '<root key>', '<location>', <numel>, None | ('<view key>', <offset>, <size>))
+            if (pid is object?[] { Length: >= 1 } m && m[0] as string == "module")
+                throw new InvalidDataException(
+                    $"{Source}: the file holds a pickled Python module ({Describe(m.Length > 1 ? m[1] : null)}), not a state dict. " +
+                    "Loading never runs code from a file; re-save the weights with torch.save(model.state_dict(), path).");
             if (pid is not object?[] { Length: >= 5 } t || t[0] as string != "storage" || t[1] is not PyGlobal type
                 || t[2] is not string key || t[4] is not long numel)
-                throw new InvalidDataException($"{_source}: unexpected persistent id {Describe(pid)} (expected a storage reference).");
+                throw new InvalidDataException($"{Source}: unexpected persistent id {Describe(pid)} (expected a storage reference).");
             if (!StorageTypes.TryGetValue(type.Name, out var info))
-                throw new InvalidDataException($"{_source}: storage '{key}' has unsupported type {type}.");
-            if (numel < 0) throw new InvalidDataException($"{_source}: storage '{key}' has a negative size {numel}.");
-            return new StorageRef(key, info.DType, numel, info.Size);
+                throw new InvalidDataException($"{Source}: storage '{key}' has unsupported type {type}.");
+            if (numel < 0) throw new InvalidDataException($"{Source}: storage '{key}' has a negative size {numel}.");
+
+            long viewOffset = 0, viewNumel = numel;
+            if (t.Length >= 6 && t[5] is object?[] view)
+            {
+                if (view.Length != 3 || view[1] is not long vo || view[2] is not long vn || vo < 0 || vn < 0 || vo + vn > numel)
+                    throw new InvalidDataException($"{Source}: storage '{key}' has an invalid view {Describe(t[5])}.");
+                (viewOffset, viewNumel) = (vo, vn);
+            }
+            var root = new StorageRef(key, info.DType, numel, info.Size, 0, numel);
+            if (Referenced.TryGetValue(key, out var seen) && (seen.DType != root.DType || seen.Numel != root.Numel))
+                throw new InvalidDataException($"{Source}: storage '{key}' is referenced with different types or sizes.");
+            Referenced[key] = root;
+            return root with { ViewOffset = viewOffset, ViewNumel = viewNumel };
         }
 
         Tensor Build(string key, TensorSpec spec)
         {
             if (spec.Size.Length != spec.Stride.Length)
-                throw new InvalidDataException($"{_source}: key '{key}' has {spec.Size.Length} sizes but {spec.Stride.Length} strides.");
+                throw new InvalidDataException($"{Source}: key '{key}' has {spec.Size.Length} sizes but {spec.Stride.Length} strides.");
             long count = 1, last = spec.Offset;
             try
             {
                 for (int i = 0; i < spec.Size.Length; i++)
                 {
                     if (spec.Size[i] < 0 || spec.Stride[i] < 0)
-                        throw new InvalidDataException($"{_source}: key '{key}' has a negative size or stride.");
+                        throw new InvalidDataException($"{Source}: key '{key}' has a negative size or stride.");
                     count = checked(count * spec.Size[i]);
                     if (spec.Size[i] > 0) last = checked(last + (spec.Size[i] - 1) * spec.Stride[i]);
                 }
             }
             catch (OverflowException)
             {
-                throw new InvalidDataException($"{_source}: key '{key}' has a shape too large to address.");
+                throw new InvalidDataException($"{Source}: key '{key}' has a shape too large to address.");
             }
-            if (spec.Offset < 0 || (count > 0 && last >= spec.Storage.Numel) || spec.Offset > spec.Storage.Numel)
+            var s = spec.Storage;
+            if (spec.Offset < 0 || (count > 0 && last >= s.ViewNumel) || spec.Offset > s.ViewNumel)
                 throw new InvalidDataException(
-                    $"{_source}: key '{key}' (shape [{string.Join(", ", spec.Size)}], strides [{string.Join(", ", spec.Stride)}], " +
-                    $"offset {spec.Offset}) reaches beyond its storage '{spec.Storage.Key}' of {spec.Storage.Numel} elements.");
+                    $"{Source}: key '{key}' (shape [{string.Join(", ", spec.Size)}], strides [{string.Join(", ", spec.Stride)}], " +
+                    $"offset {spec.Offset}) reaches beyond its storage '{s.Key}' of {s.ViewNumel} elements.");
 
-            var storage = Storage(key, spec.Storage);
-            var result = empty(spec.Size, spec.Storage.DType);
-            if (count > 0) result.copy_(storage.as_strided(spec.Size, spec.Stride, spec.Offset));
+            var result = empty(spec.Size, s.DType);
+            if (count > 0)
+            {
+                if (!_storages.TryGetValue(s.Key, out var storage))
+                    _storages[s.Key] = storage = ReadStorage(key, s);
+                result.copy_(storage.as_strided(spec.Size, spec.Stride, s.ViewOffset + spec.Offset));
+            }
             return result;
         }
 
-        Tensor Storage(string key, StorageRef s)
+        protected static Tensor ToTensor(byte[] bytes, StorageRef s)
         {
-            if (_storages.TryGetValue(s.Key, out var cached)) return cached;
+            var t = empty(s.Numel, s.DType);
+            if (bytes.Length > 0) t.bytes = bytes;
+            return t;
+        }
+
+        protected static string Describe(object? o) => o switch
+        {
+            null => "None",
+            string s => $"the string '{s}'",
+            long l => $"the integer {l}",
+            bool b => b ? "True" : "False",
+            double d => $"the float {d}",
+            PyGlobal g => $"the Python object {g}",
+            PyDict => "a dict",
+            List<object?> => "a list",
+            object?[] t => $"a tuple of {t.Length}",
+            TensorSpec => "a tensor",
+            _ => o.GetType().Name,
+        };
+    }
+
+    sealed class ZipReader : ReaderBase
+    {
+        const long MaxPickleBytes = 256L << 20;
+        readonly ZipArchive _archive;
+        readonly string _prefix;
+
+        public ZipReader(ZipArchive archive, string source) : base(source)
+        {
+            _archive = archive;
+            var pkl = archive.Entries.FirstOrDefault(e =>
+                e.FullName == "data.pkl" || (e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
+                                             && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length))
+                ?? throw new InvalidDataException($"{source}: the zip has no data.pkl entry, so it is not a PyTorch checkpoint.");
+            _prefix = pkl.FullName[..^"data.pkl".Length];
+        }
+
+        public Dictionary<string, Tensor> Read(string? entry)
+        {
+            CheckByteOrder();
+            var bytes = ReadEntry(_archive.GetEntry(_prefix + "data.pkl")!, MaxPickleBytes, "data.pkl");
+            return ToStateDict(Pickle(bytes, "data.pkl").Load(), entry);
+        }
+
+        void CheckByteOrder()
+        {
+            var order = _archive.GetEntry(_prefix + "byteorder");
+            if (order is null) return; // files before PyTorch 2.1 have none: they are little-endian.
+            var text = Encoding.ASCII.GetString(ReadEntry(order, 16, "byteorder")).Trim();
+            if (text != "little")
+                throw new InvalidDataException($"{Source}: tensors are stored {text}-endian; only little-endian files are supported.");
+        }
+
+        protected override Tensor ReadStorage(string tensorKey, StorageRef s)
+        {
             var name = _prefix + "data/" + s.Key;
             var entry = _archive.GetEntry(name)
-                ?? throw new InvalidDataException($"{_source}: key '{key}' refers to storage '{s.Key}', but the zip has no entry '{name}'.");
+                ?? throw new InvalidDataException($"{Source}: key '{tensorKey}' refers to storage '{s.Key}', but the zip has no entry '{name}'.");
             long expected = s.Numel * s.ElementSize;
             if (entry.Length != expected)
                 throw new InvalidDataException(
-                    $"{_source}: key '{key}': storage '{s.Key}' should hold {s.Numel} × {s.ElementSize} = {expected} bytes, but its entry has {entry.Length}.");
-            var bytes = ReadEntry(entry, int.MaxValue, name);
-            var t = empty(s.Numel, s.DType);
-            if (expected > 0) t.bytes = bytes;
-            _storages[s.Key] = t;
-            return t;
+                    $"{Source}: key '{tensorKey}': storage '{s.Key}' should hold {s.Numel} × {s.ElementSize} = {expected} bytes, but its entry has {entry.Length}.");
+            return ToTensor(ReadEntry(entry, int.MaxValue, name), s);
         }
 
         byte[] ReadEntry(ZipArchiveEntry entry, long maxBytes, string what)
         {
             if (entry.Length > maxBytes)
-                throw new InvalidDataException($"{_source}: entry '{what}' is {entry.Length} bytes, more than the {maxBytes} this reader accepts.");
+                throw new InvalidDataException($"{Source}: entry '{what}' is {entry.Length} bytes, more than the {maxBytes} this reader accepts.");
             var buffer = new byte[entry.Length];
             try
             {
@@ -275,24 +357,69 @@ public static class PyTorchStateDict
             }
             catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
             {
-                throw new InvalidDataException($"{_source}: entry '{what}' is truncated or corrupt ({e.Message}).", e);
+                throw new InvalidDataException($"{Source}: entry '{what}' is truncated or corrupt ({e.Message}).", e);
             }
             return buffer;
         }
+    }
 
-        static string Describe(object? o) => o switch
+    /// <summary>
+    /// The pre-1.6 format: pickles of the magic number, the protocol version, system info and the object, then a
+    /// pickled list of storage keys, then each storage as an int64 element count followed by its raw bytes.
+    /// </summary>
+    sealed class LegacyReader(byte[] data, string source) : ReaderBase(source)
+    {
+        static readonly BigInteger Magic = BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber);
+        readonly Dictionary<string, (long Offset, long Numel)> _data = new();
+
+        public Dictionary<string, Tensor> Read(string? entry)
         {
-            null => "None",
-            string s => $"the string '{s}'",
-            long l => $"the integer {l}",
-            bool b => b ? "True" : "False",
-            double d => $"the float {d}",
-            PyDict => "a dict",
-            List<object?> => "a list",
-            object?[] t => $"a tuple of {t.Length}",
-            TensorSpec => "a tensor",
-            _ => o.GetType().Name,
-        };
+            var header = Pickle(data, "legacy header");
+            var magic = header.Load();
+            if (magic is not BigInteger m || m != Magic)
+                throw new InvalidDataException($"{Source}: not a PyTorch file (a pickle of {Describe(magic)} where the legacy magic number belongs).");
+            var versionReader = Pickle(data, "legacy header", header.Position);
+            var version = versionReader.Load();
+            if (version is not 1001L)
+                throw new InvalidDataException($"{Source}: unsupported legacy PyTorch protocol version {Describe(version)} (expected 1001).");
+            var infoReader = Pickle(data, "legacy header", versionReader.Position);
+            var info = infoReader.Load() as PyDict;
+            if (info?.Items.FirstOrDefault(kv => kv.Key as string == "little_endian").Value is false)
+                throw new InvalidDataException($"{Source}: written on a big-endian machine; only little-endian files are supported.");
+
+            var body = Pickle(data, "legacy pickle", infoReader.Position);
+            var root = body.Load();
+            var keysReader = Pickle(data, "legacy storage list", body.Position);
+            if (keysReader.Load() is not List<object?> keys)
+                throw new InvalidDataException($"{Source}: the legacy storage list is missing or malformed.");
+
+            long pos = keysReader.Position;
+            foreach (var k in keys)
+            {
+                if (k is not string key || !Referenced.TryGetValue(key, out var s))
+                    throw new InvalidDataException($"{Source}: the legacy storage list names {Describe(k)}, which no tensor uses.");
+                if (data.Length - pos < 8)
+                    throw new InvalidDataException($"{Source}: truncated before the data of storage '{key}'.");
+                long numel = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan((int)pos, 8));
+                pos += 8;
+                if (numel != s.Numel)
+                    throw new InvalidDataException($"{Source}: storage '{key}' holds {numel} elements on disk but {s.Numel} in its description.");
+                long bytes = numel * s.ElementSize;
+                if (bytes > data.Length - pos)
+                    throw new InvalidDataException(
+                        $"{Source}: truncated: storage '{key}' needs {bytes} bytes at offset {pos}, but the file ends at {data.Length}.");
+                _data[key] = (pos, numel);
+                pos += bytes;
+            }
+            return ToStateDict(root, entry);
+        }
+
+        protected override Tensor ReadStorage(string tensorKey, StorageRef s)
+        {
+            if (!_data.TryGetValue(s.Key, out var at))
+                throw new InvalidDataException($"{Source}: key '{tensorKey}' refers to storage '{s.Key}', which the file does not contain.");
+            return ToTensor(data.AsSpan((int)at.Offset, (int)(at.Numel * s.ElementSize)).ToArray(), s);
+        }
     }
 
     static readonly Dictionary<string, (ScalarType DType, int Size)> StorageTypes = new()

@@ -14,7 +14,7 @@ public sealed record WeightsDescriptor
 
     /// <summary>
     /// The network they fit: <c>InceptionI3D</c>, <c>TwoStreamI3D</c>, or <c>GoogLeNet</c> (a 2D network whose
-    /// weights are inflated into I3D by <c>ImageNetInitialization</c>).
+    /// weights are inflated into I3D by <see cref="ImageNetInitialization"/>).
     /// </summary>
     public required string Architecture { get; init; }
 

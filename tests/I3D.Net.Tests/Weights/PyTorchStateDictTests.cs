@@ -77,10 +77,52 @@ public class PyTorchStateDictTests
     }
 
     [Fact]
-    public void LegacyFilesAreRefusedWithHowToResaveThem()
+    public void LegacyFilesLoadLikeTheirZipCounterpart()
     {
-        var act = () => PyTorchStateDict.Load(Fixture("legacy_state_dict.pth"));
-        act.Should().Throw<InvalidDataException>().WithMessage("*legacy_state_dict.pth*legacy*torch.save(torch.load(*");
+        using var scope = NewDisposeScope();
+        var zip = PyTorchStateDict.Load(Fixture("small_state_dict.pth"));
+        var legacy = PyTorchStateDict.Load(Fixture("small_state_dict_legacy.pth"));
+        legacy.Keys.Should().Equal(zip.Keys);
+        foreach (var (key, t) in zip)
+        {
+            legacy[key].dtype.Should().Be(t.dtype, key);
+            legacy[key].shape.Should().Equal(t.shape, key);
+            legacy[key].allclose(t, rtol: 0, atol: 0).Should().BeTrue(key);
+        }
+    }
+
+    [Fact]
+    public void TruncatedLegacyFilesNameTheStorage()
+    {
+        var bytes = File.ReadAllBytes(Fixture("small_state_dict_legacy.pth"));
+        var act = () => PyTorchStateDict.Load(new MemoryStream(bytes[..^10]), "cut-legacy.pth");
+        act.Should().Throw<InvalidDataException>().WithMessage("*cut-legacy.pth*truncated*storage*");
+    }
+
+    [Fact]
+    public void LoadIntoCopiesIntoTheModuleAndKeepsItTrainable()
+    {
+        using var scope = NewDisposeScope();
+        using var net = new TinyConvBnNet();
+        var source = new List<KeyValuePair<string, Tensor>>
+        {
+            new("conv.weight", Ramp(4 * 3 * 27, 0.001).reshape(4, 3, 3, 3, 3)),
+            new("bn.weight", Ramp(4, 0.5) + 1), new("bn.bias", Ramp(4, 0.25)),
+            new("bn.running_mean", Ramp(4, 0.125)), new("bn.running_var", Ramp(4, 1.0) + 2),
+        };
+        using var folder = new TempFolder();
+        TorchZipWriter.Save(source, folder.File("tiny.pth"));
+
+        var result = PyTorchStateDict.LoadInto(net, folder.File("tiny.pth"));
+        result.Loaded.Should().HaveCount(5);
+        var sd = net.state_dict();
+        foreach (var (k, v) in source) sd[k].allclose(v, rtol: 0, atol: 0).Should().BeTrue(k);
+        net.parameters().Should().OnlyContain(p => p.requires_grad);
+
+        source.Add(new("extra.weight", zeros(1)));
+        TorchZipWriter.Save(source, folder.File("extra.pth"));
+        var strict = () => PyTorchStateDict.LoadInto(net, folder.File("extra.pth"));
+        strict.Should().Throw<InvalidDataException>().WithMessage("*extra.pth*'extra.weight'*");
     }
 
     [Fact]
@@ -88,6 +130,8 @@ public class PyTorchStateDictTests
     {
         var act = () => PyTorchStateDict.Load(Fixture("whole_module.pth"));
         act.Should().Throw<InvalidDataException>().WithMessage("*whole_module.pth*torch.nn.modules.linear.Linear*");
+        var legacy = () => PyTorchStateDict.Load(Fixture("whole_module_legacy.pth"));
+        legacy.Should().Throw<InvalidDataException>().WithMessage("*whole_module_legacy.pth*torch.nn.modules.linear.Linear*");
     }
 
     [Fact]
@@ -131,7 +175,7 @@ public class PyTorchStateDictTests
     public void NonZipDataIsRejectedWithTheSignatureFound()
     {
         var act = () => PyTorchStateDict.Load(new MemoryStream("hello world"u8.ToArray()), "text.pth");
-        act.Should().Throw<InvalidDataException>().WithMessage("*text.pth*zip signature*68656C6C*");
+        act.Should().Throw<InvalidDataException>().WithMessage("*text.pth*zip signature*legacy pickle*68656C6C*");
         var missing = () => PyTorchStateDict.Load(Path.Combine(Path.GetTempPath(), "no-such-i3d-file.pth"));
         missing.Should().Throw<FileNotFoundException>().WithMessage("*no-such-i3d-file.pth*");
     }
