@@ -5,6 +5,7 @@
 #   3. creates a fresh net10.0 console app in a temp folder, adds I3D.Net from the local folder and TorchSharp-cpu,
 #   4. builds and runs it: it builds an InceptionI3D(numClasses: 5) and runs a forward pass on a 1x3x9x64x64 clip.
 # Cleans up the temp app and this version's folder in the NuGet cache. Prints "consumer-test: passed" on success.
+# usage: eng/consumer-test.sh [--no-build]   (--no-build packs the existing Release build, as build.sh test does)
 set -euo pipefail
 start=$(date +%s)
 cd "$(dirname "$0")/.."
@@ -27,9 +28,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+pack_args=()
+if [[ "${1:-}" == "--no-build" ]]; then pack_args+=(--no-build); fi
+
 # 1. Pack.
 rm -rf "$packages"; mkdir -p "$packages"
-dotnet pack src/I3D.Net -c Release -o "$packages" -p:VersionSuffix="$suffix" -nologo -v:q >"$work/pack.log" 2>&1 \
+dotnet pack src/I3D.Net -c Release -o "$packages" -p:VersionSuffix="$suffix" "${pack_args[@]}" -nologo -v:q >"$work/pack.log" 2>&1 \
   || { cat "$work/pack.log"; fail "dotnet pack failed"; }
 nupkg=$(ls "$packages"/I3D.Net.*.nupkg | grep -v '\.snupkg$' | head -1)
 [[ -f "$nupkg" ]] || fail "no I3D.Net nupkg in $packages"
@@ -63,7 +67,7 @@ model.to(device).eval();
 using (torch.no_grad())
 {
     // RGB in [-1, 1]: batch 1, 3 channels, 9 frames of 64x64.
-    using var clip = (torch.rand(1, 3, 9, 64, 64) * 2 - 1).to(device);
+    using var clip = (torch.rand([1, 3, 9, 64, 64]) * 2 - 1).to(device);
     using var logits = model.forward(clip);
     Console.WriteLine($"device: {device.type}");
     Console.WriteLine($"logits shape: [{string.Join(", ", logits.shape)}]");

@@ -56,7 +56,7 @@ fi
 # 2. Other system packages (Debian/Ubuntu only), each as "name" or "name|t64-name" (Debian 13 / Ubuntu 24.04 renamed some):
 #    libgomp1    libtorch's OpenMP runtime
 #    libgtk-3-0  needed by OpenCvSharp's native library (video decoding), even without a display
-#    ffmpeg      the codecs OpenCV's video reader uses
+#    ffmpeg      ffmpeg/ffprobe for FfmpegVideoReader (codecs OpenCV's bundled FFmpeg cannot decode, e.g. AV1)
 if command -v dpkg-query >/dev/null; then
   wanted=(libgomp1 "libgtk-3-0|libgtk-3-0t64" ffmpeg)
   is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }

@@ -1,11 +1,24 @@
 // Initializes I3D.Net's runtime the way an application would and reports, one key=value per line, what happened.
 // Exit codes: 0 loaded and computed, 3 I3DNativeLibraryException, 4 another exception.
+// usage: I3D.Net.RuntimeProbe [--retry-with TORCH_LIB_DIR]   (after a failed Initialize, try UsePyTorchLibraries)
 using I3D.Net.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
 try
 {
+    if (args is ["--retry-with", var retryDir])
+    {
+        try
+        {
+            I3DRuntime.Initialize();
+        }
+        catch (I3DNativeLibraryException e)
+        {
+            Console.WriteLine($"first={e.Failure}");
+        }
+        I3DRuntime.UsePyTorchLibraries(retryDir);
+    }
     I3DRuntime.Initialize();
     using var sums = torch.arange(6, ScalarType.Float32).reshape(2, 3).sum(1);
     Console.WriteLine($"sums={string.Join(",", sums.data<float>().ToArray())}");

@@ -26,6 +26,7 @@ public static class I3DRuntime
     private static readonly object Gate = new();
     private static volatile RuntimeState? state;
     private static Exception? failure;
+    private static bool torchSharpInitializationAttempted;
 
     /// <summary>Whether the native libraries have been loaded successfully.</summary>
     public static bool IsInitialized => state is not null;
@@ -73,7 +74,14 @@ public static class I3DRuntime
                     $"TorchSharp's native libraries are already loaded from {current.Describe()}; UsePyTorchLibraries('{libraries.Directory}') "
                     + "must be called before any other TorchSharp or I3D.Net use, because libtorch cannot be replaced inside a running process.");
             }
-            failure = null;
+            if (torchSharpInitializationAttempted)
+            {
+                // TorchSharp's type initializer ran and failed; .NET never runs it again in this process.
+                throw new InvalidOperationException(
+                    $"TorchSharp's native initialisation already failed in this process ({failure?.Message}), and it cannot be retried: "
+                    + $"call UsePyTorchLibraries('{libraries.Directory}') before any other TorchSharp or I3D.Net use, or set {TorchLibDirVariable}.",
+                    failure);
+            }
             state = LoadPyTorch(libraries);
         }
     }
@@ -195,6 +203,7 @@ public static class I3DRuntime
 
     private static void InitializeTorchSharp(Action initialize, string? extraDirectory)
     {
+        torchSharpInitializationAttempted = true;
         try
         {
             initialize();

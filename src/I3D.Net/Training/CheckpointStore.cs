@@ -11,9 +11,9 @@ using TorchSharp.Modules;
 namespace I3D.Net.Training;
 
 /// <summary>
-/// A folder of checkpoints, one sub-folder each (<c>checkpoint-000000123</c> for step 123) holding the weights, the
-/// optimizer state (<c>optimizer.bin</c>, TorchSharp's optimizer stream format: momentum buffers, Adam moments and
-/// step counts), <c>trainer_state.json</c> and, written last, <c>manifest.json</c> with the SHA-256 of every file.
+/// A folder of checkpoints, one sub-folder each (<c>checkpoint-000000123</c> for step 123) holding the weights
+/// (<c>model.safetensors</c>), the optimizer state (<c>optimizer.bin</c>, TorchSharp's optimizer stream format:
+/// momentum buffers, Adam moments and step counts), <c>trainer_state.json</c> and, written last, <c>manifest.json</c> with the SHA-256 of every file.
 /// A checkpoint is assembled in a temporary folder and renamed into place; older ones are deleted only after the new
 /// one verifies. Loading skips a corrupt checkpoint (logged) and falls back to the previous one.
 /// </summary>
@@ -110,9 +110,7 @@ public sealed partial class CheckpointStore
     {
         ArgumentNullException.ThrowIfNull(module);
         Verify(checkpoint);
-        var path = Path.Combine(checkpoint, WeightsFileName);
-        using var stream = _fs.OpenRead(path);
-        CheckpointWeights.Read(module, stream, path);
+        CheckpointWeights.Read(module, Path.Combine(checkpoint, WeightsFileName), _fs);
     }
 
     /// <summary>Writes a checkpoint of the given state and returns its path. Does not prune.</summary>
@@ -127,7 +125,7 @@ public sealed partial class CheckpointStore
         {
             var files = new List<ManifestFile>
             {
-                WriteFile(temp, WeightsFileName, s => CheckpointWeights.Write(weights, s)),
+                WriteWeights(temp, weights),
             };
             if (optimizer is not null)
             {
@@ -204,9 +202,7 @@ public sealed partial class CheckpointStore
     /// <summary>Loads weights and optimizer state of a verified checkpoint.</summary>
     internal void Load(string checkpoint, torch.nn.Module module, OptimizerHelper? optimizer)
     {
-        var weights = Path.Combine(checkpoint, WeightsFileName);
-        using (var stream = _fs.OpenRead(weights))
-            CheckpointWeights.Read(module, stream, weights);
+        CheckpointWeights.Read(module, Path.Combine(checkpoint, WeightsFileName), _fs);
         if (optimizer is null) return;
         var path = Path.Combine(checkpoint, OptimizerFileName);
         if (!_fs.FileExists(path))
@@ -221,6 +217,14 @@ public sealed partial class CheckpointStore
         {
             throw new InvalidDataException($"Optimizer state '{path}' does not fit this optimizer and model: {ex.Message}", ex);
         }
+    }
+
+    private ManifestFile WriteWeights(string folder, IReadOnlyDictionary<string, torch.Tensor> weights)
+    {
+        var path = Path.Combine(folder, WeightsFileName);
+        CheckpointWeights.Write(weights, path, _fs);
+        var (hash, length) = Hash(path);
+        return new ManifestFile(WeightsFileName, length, hash);
     }
 
     private ManifestFile WriteFile(string folder, string name, Action<Stream> write)

@@ -1,4 +1,5 @@
 using I3D.Net.Data;
+using I3D.Net.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,6 +23,17 @@ public abstract class ClassifierAdapter
     /// </summary>
     public abstract IReadOnlyList<Tensor> ForwardStreams(ClipBatch batch, Func<Tensor, Tensor> prepare);
 
+    /// <summary>
+    /// Combines per-stream logits into the model's prediction: the sum (the paper's late fusion) unless the model
+    /// fuses otherwise. Used for joint training, training metrics and evaluation.
+    /// </summary>
+    public virtual Tensor Fuse(IReadOnlyList<Tensor> streams)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        if (streams.Count == 0) throw new ArgumentException("Expected at least one stream's logits.", nameof(streams));
+        return streams.Count == 1 ? streams[0] : streams.Aggregate((a, x) => a + x);
+    }
+
     /// <summary>A classifier that reads the RGB clips.</summary>
     public static ClassifierAdapter Rgb(nn.Module<Tensor, Tensor> model) => new SingleStream(model, useFlow: false);
 
@@ -34,6 +46,16 @@ public abstract class ClassifierAdapter
     /// </summary>
     public static ClassifierAdapter TwoStream(nn.Module<Tensor, Tensor> rgb, nn.Module<Tensor, Tensor> flow) =>
         new TwoStreamModules(rgb, flow);
+
+    /// <summary>
+    /// A <see cref="TwoStreamI3D"/>: its RGB and flow streams read their clips and their logits are fused as the model
+    /// says (<see cref="TwoStreamI3D.Fuse"/>; the reference's sum by default).
+    /// </summary>
+    public static ClassifierAdapter TwoStream(TwoStreamI3D model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new TwoStreamI3DAdapter(model);
+    }
 
     /// <summary>Two streams inside an existing root module (e.g. <c>TwoStreamI3D</c>) whose state-dict keys start with <c>rgb.</c> and <c>flow.</c>.</summary>
     public static ClassifierAdapter TwoStream(nn.Module root, nn.Module<Tensor, Tensor> rgb, nn.Module<Tensor, Tensor> flow) =>
@@ -65,6 +87,12 @@ public abstract class ClassifierAdapter
 
         public override IReadOnlyList<Tensor> ForwardStreams(ClipBatch batch, Func<Tensor, Tensor> prepare) =>
             [_rgb.forward(prepare(Require(batch.Rgb, "RGB"))), _flow.forward(prepare(Require(batch.Flow, "flow")))];
+    }
+
+    private sealed class TwoStreamI3DAdapter(TwoStreamI3D model) : TwoStreamInRoot(model, model.Rgb, model.Flow)
+    {
+        public override Tensor Fuse(IReadOnlyList<Tensor> streams) =>
+            streams.Count == 2 ? model.Fuse(streams[0], streams[1]) : base.Fuse(streams);
     }
 
     private sealed class TwoStreamModules(nn.Module<Tensor, Tensor> rgb, nn.Module<Tensor, Tensor> flow)

@@ -21,6 +21,7 @@ public sealed class I3DTrainer
     private readonly ILogger _logger;
     private readonly IReadOnlyList<ITrainingCallback> _callbacks;
     private readonly ICheckpointFileSystem _fileSystem;
+    private int _busy;
 
     /// <summary>Creates a trainer for <paramref name="model"/>.</summary>
     /// <param name="model">The model and the inputs it reads.</param>
@@ -68,6 +69,21 @@ public sealed class I3DTrainer
             throw new ArgumentException(
                 $"The validation source has {validation.ClassNames.Count} classes, the training source {train.ClassNames.Count}.", nameof(validation));
 
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException("This trainer is already running; one FitAsync at a time per trainer.");
+        try
+        {
+            return await FitCoreAsync(train, validation, o, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private async Task<TrainingResult> FitCoreAsync(IClipBatchSource train, IClipBatchSource? validation, TrainingOptions o,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
         using var run = new Run(_model, o, train.BatchesPerEpoch, train.ClassNames.Count);
         var state = new TrainerState { Seed = o.Seed, ClassNames = [.. train.ClassNames], Options = o };
         var store = o.Checkpoint is { } c ? new CheckpointStore(c.Directory, _fileSystem, _logger) : null;
@@ -323,7 +339,7 @@ public sealed class I3DTrainer
                 throw new InvalidOperationException(
                     $"Expected logits of shape [{batch.Count * batch.ClipsPerSample}, {numClasses}] (clips × classes of the source), found [{string.Join(", ", s.shape)}].");
         }
-        return streams.Count == 1 ? streams[0] : streams.Aggregate((a, x) => a + x);
+        return _model.Fuse(streams);
     }
 
     private async Task<EpochRecord> EndEpochAsync(Run run, TrainerState state, IClipBatchSource? validation, CancellationToken ct)
@@ -515,13 +531,15 @@ public sealed class I3DTrainer
         {
             EndGroup();
             if (Options.NonFiniteLoss != NonFiniteLossPolicy.Skip) return;
+            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            _snapshot = _module.buffers().Select(b => (b, b.detach().clone().DetachFromDisposeScope())).ToList();
+            _snapshot = _module.buffers().Select(b => (b, b.clone().DetachFromDisposeScope())).ToList();
         }
 
         public void RestoreGroup()
         {
             if (_snapshot is null) return;
+            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             foreach (var (buffer, copy) in _snapshot) buffer.copy_(copy);
         }

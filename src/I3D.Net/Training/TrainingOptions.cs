@@ -54,9 +54,6 @@ public sealed class TrainingOptions
     /// <summary>Device to train on, e.g. <c>"cpu"</c> or <c>"cuda:0"</c>; null picks CUDA when available, else CPU.</summary>
     public string? Device { get; set; }
 
-    /// <summary>Numeric precision of the forward and backward pass.</summary>
-    public TrainingPrecision Precision { get; set; } = TrainingPrecision.Float32;
-
     /// <summary>Evaluate on the validation source after every this many epochs (1 = every epoch).</summary>
     public int ValidateEveryEpochs { get; set; } = 1;
 
@@ -245,19 +242,6 @@ public enum ClipAveraging
 
     /// <summary>Average the clips' logits.</summary>
     Logits,
-}
-
-/// <summary>Numeric precision of training.</summary>
-public enum TrainingPrecision
-{
-    /// <summary>Everything in float32.</summary>
-    Float32,
-
-    /// <summary>
-    /// bfloat16 compute with float32 master weights and float32 BatchNorm statistics: parameters are cast to bfloat16
-    /// for the forward/backward pass and the optimizer updates the float32 masters.
-    /// </summary>
-    BFloat16,
 }
 
 /// <summary>Early stopping on a monitored validation metric.</summary>

@@ -35,6 +35,35 @@ public static class StateDictLoader
     /// </exception>
     public static StateDictLoadResult Load(nn.Module module, IReadOnlyDictionary<string, Tensor> source, bool strict = true, string? sourceName = null)
     {
+        var (result, target) = CheckCore(module, source, strict, sourceName);
+        using (torch.no_grad())
+        {
+            foreach (var key in result.Loaded)
+            {
+                // copy_ converts dtype and device and keeps the destination tensor (and its requires_grad).
+                target[key].copy_(source[key]);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Runs every check of <see cref="Load(nn.Module, IReadOnlyDictionary{string, Tensor}, bool, string?)"/> without
+    /// copying anything, e.g. to validate several sources before loading any of them.
+    /// </summary>
+    /// <param name="module">The module the source is meant for.</param>
+    /// <param name="source">Tensors keyed by state-dict name.</param>
+    /// <param name="strict">When <see langword="true"/>, missing or unexpected keys are an error.</param>
+    /// <param name="sourceName">A name for the source used in error messages.</param>
+    /// <returns>What a load would copy, and which keys are missing, unexpected or converted.</returns>
+    /// <exception cref="InvalidDataException">The source does not fit the module; the message names every offending key.</exception>
+    public static StateDictLoadResult Check(nn.Module module, IReadOnlyDictionary<string, Tensor> source, bool strict = true, string? sourceName = null) =>
+        CheckCore(module, source, strict, sourceName).Result;
+
+    private static (StateDictLoadResult Result, Dictionary<string, Tensor> Target) CheckCore(
+        nn.Module module, IReadOnlyDictionary<string, Tensor> source, bool strict, string? sourceName)
+    {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(source);
 
@@ -93,6 +122,11 @@ public static class StateDictLoader
             }
         }
 
+        if (strict && PrefixHint(missing, unexpected) is { } hint)
+        {
+            problems.Add(hint);
+        }
+
         if (problems.Count > 0)
         {
             var from = sourceName is null ? "the state dict" : $"'{sourceName}'";
@@ -100,16 +134,7 @@ public static class StateDictLoader
                 $"Cannot load {from} into {module.GetType().Name}; nothing was copied. " + string.Join("; ", problems) + ".");
         }
 
-        using (torch.no_grad())
-        {
-            foreach (var key in loaded)
-            {
-                // copy_ converts dtype and device and keeps the destination tensor (and its requires_grad).
-                target[key].copy_(source[key]);
-            }
-        }
-
-        return new StateDictLoadResult(loaded.AsReadOnly(), missing.AsReadOnly(), unexpected.AsReadOnly(), converted.AsReadOnly());
+        return (new StateDictLoadResult(loaded.AsReadOnly(), missing.AsReadOnly(), unexpected.AsReadOnly(), converted.AsReadOnly()), target);
     }
 
     /// <summary>Loads a safetensors file into <paramref name="module"/> with the checks of <see cref="Load(nn.Module, IReadOnlyDictionary{string, Tensor}, bool, string?)"/>.</summary>
@@ -161,6 +186,41 @@ public static class StateDictLoader
 
     private static bool IsBatchCounter(string key) =>
         key == BatchCounterSuffix || key.EndsWith("." + BatchCounterSuffix, StringComparison.Ordinal);
+
+    // The most common cause of "everything missing, everything unexpected": keys that differ by one leading scope,
+    // e.g. "module." from DataParallel, or "rgb."/"flow." of a two-stream model.
+    private static string? PrefixHint(List<string> missing, List<string> unexpected)
+    {
+        if (missing.Count == 0 || unexpected.Count == 0)
+        {
+            return null;
+        }
+
+        if (CommonScope(unexpected) is { } extra && missing.All(m => unexpected.Contains(extra + m)))
+        {
+            return $"every source key carries an extra '{extra}' prefix: strip it, or load into the sub-module it belongs to";
+        }
+
+        if (CommonScope(missing) is { } lacking && missing.All(m => m.StartsWith(lacking, StringComparison.Ordinal)) &&
+            unexpected.All(u => missing.Contains(lacking + u)))
+        {
+            return $"the model's keys start with '{lacking}' but the source's do not: load into that sub-module instead";
+        }
+
+        return null;
+    }
+
+    private static string? CommonScope(List<string> keys)
+    {
+        var dot = keys[0].IndexOf('.');
+        if (dot <= 0)
+        {
+            return null;
+        }
+
+        var scope = keys[0][..(dot + 1)];
+        return keys.All(k => k.StartsWith(scope, StringComparison.Ordinal)) ? scope : null;
+    }
 
     private static string Format(long[] shape) => "[" + string.Join(", ", shape) + "]";
 

@@ -1,10 +1,11 @@
 using I3D.Net.Flow;
+using Xunit.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Flow;
 
-public class TvL1OpticalFlowTests
+public class TvL1OpticalFlowTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData(0.7, -0.4)]
@@ -25,20 +26,58 @@ public class TvL1OpticalFlowTests
     }
 
     [Fact]
-    public void Matches_OpenCV_DualTVL1_on_real_frames()
+    public void Matches_OpenCV_stage_by_stage_on_a_short_schedule()
+    {
+        // 3 levels, 2 warps, 2 median filterings, 10 inner iterations, no early stop (see the fixture's JSON):
+        // every stage runs, but too few iterations for float rounding differences to grow.
+        using var scope = NewDisposeScope();
+        var (previous, next, expected) = LoadFixture("cricket112_short");
+        var options = new TvL1OpticalFlowOptions { ScalesNumber = 3, Warps = 2, InnerIterations = 10, OuterIterations = 2, Epsilon = 0 };
+
+        var flow = new TvL1OpticalFlow(options).Compute(previous, next);
+
+        var error = (flow - expected).pow(2).sum(1).sqrt();
+        var p99 = error.flatten().kthvalue((long)(error.numel() * 0.99), 0).values.item<float>();
+        output.WriteLine($"short schedule: mean EPE vs OpenCV {error.mean().item<float>():G3} px, 99th percentile {p99:G3} px, " +
+                         $"max {error.max().item<float>():G3} px (outermost pixels, where the zero-padded warp saturates the thresholding)");
+        error.mean().item<float>().Should().BeLessThan(1e-3f);
+        p99.Should().BeLessThan(0.01f);
+    }
+
+    [Fact]
+    public void Matches_OpenCV_DualTVL1_with_default_parameters_on_real_frames() => CompareWithOpenCV("cricket112");
+
+    [Fact]
+    [Trait("Category", "Heavy")]
+    public void Matches_OpenCV_DualTVL1_with_default_parameters_at_224() => CompareWithOpenCV("cricket224");
+
+    /// <summary>
+    /// OpenCV's own result moves by a mean EPE of 0.03–0.04 px (0.12–0.16 px on moving pixels) when its 8-bit input
+    /// is perturbed by 0.001 grey levels (<c>make_tvl1_fixture.py --sensitivity</c>): up to 7500 iterations amplify
+    /// rounding. An independent implementation cannot be closer than that; the bounds leave 50 % headroom.
+    /// </summary>
+    private void CompareWithOpenCV(string fixture)
     {
         using var scope = NewDisposeScope();
-        var frames = Npy.Load(FlowTestData.Fixture("flow", "cricket112_frames.npy")).to(ScalarType.Float32);
-        var expected = Npy.Load(FlowTestData.Fixture("flow", "cricket112_flow.npy"));
-        var previous = frames.index_select(0, arange(0, frames.shape[0], 2));
-        var next = frames.index_select(0, arange(1, frames.shape[0], 2));
+        var (previous, next, expected) = LoadFixture(fixture);
 
         var flow = new TvL1OpticalFlow().Compute(previous, next);
 
-        // Measured 2026-11-26: see docs/flow.md (OpenCV 4.6 vs this implementation, same frames and defaults).
-        var epe = FlowTestData.MeanEndPointError(flow, expected);
-        var magnitude = expected.pow(2).sum(1).sqrt().mean().item<float>();
-        epe.Should().BeLessThan(0.05 , $"OpenCV's mean flow magnitude is {magnitude:F3} px");
+        var error = (flow - expected).pow(2).sum(1).sqrt();
+        var magnitude = expected.pow(2).sum(1).sqrt();
+        var moving = magnitude.gt(0.5);
+        double epe = error.mean().item<float>(), movingEpe = error.masked_select(moving).mean().item<float>();
+        output.WriteLine($"{fixture}: mean EPE vs OpenCV {epe:F4} px, on pixels moving > 0.5 px {movingEpe:F4} px; " +
+                         $"OpenCV mean |flow| {magnitude.mean().item<float>():F3} px");
+        epe.Should().BeLessThan(0.06);
+        movingEpe.Should().BeLessThan(0.25);
+    }
+
+    private static (Tensor Previous, Tensor Next, Tensor Flow) LoadFixture(string name)
+    {
+        var frames = Npy.Load(FlowTestData.Fixture("flow", $"{name}_frames.npy")).to(ScalarType.Float32);
+        var expected = Npy.Load(FlowTestData.Fixture("flow", $"{name}_flow.npy"));
+        return (frames.index_select(0, arange(0, frames.shape[0], 2)), frames.index_select(0, arange(1, frames.shape[0], 2)), expected);
     }
 
     [Fact]

@@ -15,10 +15,11 @@ public class RuntimeProbeTests
     // The TorchSharp-cpu backend of this test project has the layout of PyTorch's torch/lib (libc10, libtorch_cpu, libtorch).
     private static readonly string CpuLibTorchDir = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
 
-    private static (int ExitCode, Dictionary<string, string> Values, string Output) RunProbe(IDictionary<string, string> environment)
+    private static (int ExitCode, Dictionary<string, string> Values, string Output) RunProbe(IDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(ProbeDll);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment.Remove("I3D_TORCH_LIB_DIR");
         start.Environment.Remove("TORCH_LIB_DIR");
         foreach (var (key, value) in environment) start.Environment[key] = value;
@@ -65,6 +66,19 @@ public class RuntimeProbeTests
         values["pytorch"].Should().Be(CpuLibTorchDir);
         values["libtorch"].Should().Be(CpuLibTorchDir, "libtorch must come from the named folder and nowhere else");
         values["device"].Should().Be("CPU");
+    }
+
+    [Fact]
+    public void UsePyTorchLibraries_after_a_failed_initialisation_explains_that_it_cannot_be_retried()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var (exitCode, values, output) = RunProbe(
+            new Dictionary<string, string> { ["NUGET_PACKAGES"] = "/nonexistent/i3d-no-packages" }, "--retry-with", CpuLibTorchDir);
+
+        exitCode.Should().Be(4, output);
+        values["first"].Should().Be("NoNativeBackend");
+        values["exception"].Should().Be("System.InvalidOperationException");
+        values["message"].Should().Contain("already failed").And.Contain("cannot be retried").And.Contain("before any other TorchSharp");
     }
 
     [Fact]

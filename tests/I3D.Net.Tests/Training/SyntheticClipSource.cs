@@ -29,6 +29,8 @@ internal sealed class SyntheticClipSource : IClipBatchSource, IDisposable
         using var g = new Generator((ulong)seed);
         var labels = Enumerable.Range(0, samples).Select(i => (long)(i % numClasses)).ToArray();
         _labels = tensor(labels);
+
+        using var scope = NewDisposeScope();
         var clips = (long)samples * clipsPerSample;
         var rgb = randn([clips, 3, frames, size, size], generator: g) * 0.5f;
         var flow = randn([clips, 2, frames, size, size], generator: g) * 0.5f;
@@ -42,8 +44,8 @@ internal sealed class SyntheticClipSource : IClipBatchSource, IDisposable
                 flow[row, c % 2].add_(c % 4 < 2 ? 1.0f : -1.0f);
             }
         }
-        _rgb = rgb;
-        _flow = flow;
+        _rgb = rgb.DetachFromDisposeScope();
+        _flow = flow.DetachFromDisposeScope();
     }
 
     public bool YieldBetweenBatches { get; set; }

@@ -156,6 +156,40 @@ public sealed class StateDictLoaderTests : IDisposable
     }
 
     [Fact]
+    public void PrefixedKeysGetAHint()
+    {
+        using var scope = NewDisposeScope();
+        var plain = Snapshot(Trained(8));
+        var prefixed = plain.ToDictionary(kv => "module." + kv.Key, kv => kv.Value);
+        var net = new TinyConvBnNet();
+
+        FluentActions.Invoking(() => StateDictLoader.Load(net, prefixed))
+            .Should().Throw<InvalidDataException>().WithMessage("*every source key carries an extra 'module.' prefix*");
+
+        var wrapper = nn.Sequential(("rgb", net));
+        FluentActions.Invoking(() => StateDictLoader.Load(wrapper, plain))
+            .Should().Throw<InvalidDataException>().WithMessage("*the model's keys start with 'rgb.' but the source's do not*");
+    }
+
+    [Fact]
+    public void CheckValidatesWithoutCopying()
+    {
+        using var scope = NewDisposeScope();
+        var source = Snapshot(Trained(7));
+        source.Remove("bn.bias");
+        var net = new TinyConvBnNet();
+        var before = Snapshot(net);
+
+        var result = StateDictLoader.Check(net, source, strict: false);
+
+        result.Loaded.Should().HaveCount(5);
+        result.Missing.Should().Equal("bn.bias");
+        ShouldEqual(net.state_dict(), before);
+        FluentActions.Invoking(() => StateDictLoader.Check(net, source, sourceName: "x.safetensors"))
+            .Should().Throw<InvalidDataException>().WithMessage("*'x.safetensors'*1 missing key(s): 'bn.bias'*");
+    }
+
+    [Fact]
     public void MissingBatchCounterDoesNotFailStrictLoading()
     {
         using var scope = NewDisposeScope();

@@ -46,8 +46,13 @@ public sealed class VideoClipLoader : IClipBatchSource
             throw new ArgumentException($"The dataset's {dataset.Count} items make no full batch of {options.BatchSize}; lower BatchSize or set DropLast = false.", nameof(dataset));
     }
 
+    private int _batchesStarted;
+
     /// <inheritdoc />
     public int BatchesPerEpoch { get; }
+
+    /// <summary>Batches whose decoding has started since the loader was created (tests watch the prefetch bound with it).</summary>
+    internal int BatchesStarted => Volatile.Read(ref _batchesStarted);
 
     /// <inheritdoc />
     public IReadOnlyList<string> ClassNames => _dataset.Classes.Names;
@@ -90,6 +95,7 @@ public sealed class VideoClipLoader : IClipBatchSource
                     cts.Token.ThrowIfCancellationRequested();
                     await channel.Writer.WaitToWriteAsync(cts.Token).ConfigureAwait(false);
                     var batch = BuildBatchAsync(order, b, epoch, gate, skips, cts.Token);
+                    Interlocked.Increment(ref _batchesStarted);
                     if (!channel.Writer.TryWrite(batch))
                     {
                         // Only the single writer fills the channel, so after WaitToWriteAsync this cannot happen.

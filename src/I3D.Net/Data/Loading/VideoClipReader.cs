@@ -55,14 +55,30 @@ public sealed class VideoClipReader
         Tensor? rgb = null, flow = null;
         using (var scope = NewDisposeScope())
         {
+            // Resize, crop and mirror while decoding (8-bit OpenCV) and write scaled float planes [C, T, H, W] directly;
+            // only colour jitter, flow-x negation and flow clipping remain for tensors.
+            var o = _options.Transform;
+            var jitter = o.Brightness > 0 || o.Contrast > 0 || o.Saturation > 0;
+            Tensor? readyRgb = null;
             if (rgbReader is not null)
-                rgb = ToClips(rgbReader.ReadFrames(Source(flat, rgbReader.Info)), windows.Length);
+            {
+                var geometry = _transform.PlanGeometry(rgbReader.Info.Width, rgbReader.Info.Height, _options.Seed, epoch, sampleIndex);
+                var planes = rgbReader.ReadFramesChannelsFirst(Source(flat, rgbReader.Info), geometry,
+                    jitter ? 1.0 : 1 / 127.5, jitter ? 0.0 : -1.0);
+                if (jitter)
+                    rgb = ToClips(planes, windows.Length);
+                else
+                    readyRgb = ToClips(planes, windows.Length);
+            }
             if (flowReader is not null)
             {
-                using var raw = flowReader.ReadFrames(Source(flat, flowReader.Info));
-                flow = ToClips(FlowQuantization.ToPixels(raw), windows.Length);
+                var geometry = _transform.PlanGeometry(flowReader.Info.Width, flowReader.Info.Height, _options.Seed, epoch, sampleIndex);
+                // Quantised v ↦ (v / 255) · 40 − 20 px.
+                var bound = FlowQuantization.DefaultBound;
+                flow = ToClips(flowReader.ReadFramesChannelsFirst(Source(flat, flowReader.Info), geometry, 2 * bound / 255.0, -bound), windows.Length);
             }
-            var (outRgb, outFlow) = _transform.Apply(rgb, flow, _options.Seed, epoch, sampleIndex);
+            var (outRgb, outFlow) = _transform.ApplyAfterGeometry(rgb, flow, _options.Seed, epoch, sampleIndex);
+            outRgb ??= readyRgb;
             outRgb?.MoveToOuterDisposeScope();
             outFlow?.MoveToOuterDisposeScope();
             var sourceWindows = rgbReader is not null
@@ -91,13 +107,10 @@ public sealed class VideoClipReader
     private int[] Source(int[] targetIndices, VideoInfo info) =>
         FrameRateResampler.SourceIndices(targetIndices, info.FrameCount, info.Fps, _options.TargetFps);
 
-    /// <summary>Frames <c>[K·T, H, W, C]</c> to clips <c>[K, C, T, H, W]</c> (float).</summary>
-    private static Tensor ToClips(Tensor frames, int k)
+    /// <summary>Float planes <c>[C, K·T, H, W]</c> to clips <c>[K, C, T, H, W]</c> (no copy for K = 1).</summary>
+    private static Tensor ToClips(Tensor planes, int k)
     {
-        var shape = frames.shape;
-        return frames.to_type(ScalarType.Float32)
-            .reshape(k, shape[0] / k, shape[1], shape[2], shape[3])
-            .permute(0, 4, 1, 2, 3)
-            .contiguous();
+        var shape = planes.shape;
+        return planes.reshape(shape[0], k, shape[1] / k, shape[2], shape[3]).permute(1, 0, 2, 3, 4).contiguous();
     }
 }

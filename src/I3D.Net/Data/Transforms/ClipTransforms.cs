@@ -29,9 +29,18 @@ public static class ClipTransforms
         CheckClip(clip);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
         var (h, w) = (clip.shape[^2], clip.shape[^1]);
-        (long newH, long newW) = h <= w ? ((long)size, (long)Math.Round((double)w * size / h)) : ((long)Math.Round((double)h * size / w), (long)size);
+        var (newH, newW) = ShortSideSize(h, w, size);
         return Resize(clip, newH, newW);
     }
+
+    /// <summary>The (height, width) after resizing the short side of <paramref name="height"/>×<paramref name="width"/> to <paramref name="size"/>.</summary>
+    public static (long Height, long Width) ShortSideSize(long height, long width, int size) => height <= width
+        ? (size, (long)Math.Round((double)width * size / height))
+        : ((long)Math.Round((double)height * size / width), size);
+
+    /// <summary>The start of a crop of <paramref name="size"/> in <paramref name="extent"/> at fraction <paramref name="f"/> of the free range (0.5 = centred).</summary>
+    public static long CropOffset(long extent, int size, double f) =>
+        f == 0.5 ? (extent - size) / 2 : Math.Min(extent - size, (long)Math.Floor(f * (extent - size + 1)));
 
     /// <summary>Resizes (bilinear, half-pixel centres as OpenCV) to exactly <paramref name="height"/>×<paramref name="width"/>.</summary>
     public static Tensor Resize(Tensor clip, long height, long width)
@@ -67,10 +76,7 @@ public static class ClipTransforms
         var (h, w) = (clip.shape[^2], clip.shape[^1]);
         if (h < size || w < size)
             throw new ArgumentException($"Cannot crop {size}x{size} from frames of {w}x{h}; resize first (e.g. ResizeShortSide({size})).", nameof(clip));
-        var top = Math.Min(h - size, (long)Math.Floor(fy * (h - size + 1)));
-        var left = Math.Min(w - size, (long)Math.Floor(fx * (w - size + 1)));
-        if (fy == 0.5 && fx == 0.5)
-            (top, left) = ((h - size) / 2, (w - size) / 2);
+        var (top, left) = (CropOffset(h, size, fy), CropOffset(w, size, fx));
         using var scope = NewDisposeScope();
         return clip.narrow(-2, top, size).narrow(-1, left, size).contiguous().MoveToOuterDisposeScope();
     }
@@ -85,13 +91,19 @@ public static class ClipTransforms
         using var scope = NewDisposeScope();
         var flipped = clip.flip(-1);
         if (isFlow)
-        {
-            if (clip.shape[^4] != 2)
-                throw new ArgumentException($"Expected flow with 2 channels (x, y), found {clip.shape[^4]}.", nameof(clip));
-            var sign = tensor(new float[] { -1, 1 }, [2, 1, 1, 1]).to_type(clip.dtype);
-            flipped = flipped.mul(sign);
-        }
+            flipped = NegateFlowX(flipped);
         return flipped.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Negates the x channel of a flow clip <c>[…, 2, T, H, W]</c> (what a mirror does to horizontal motion).</summary>
+    public static Tensor NegateFlowX(Tensor flow)
+    {
+        CheckClip(flow);
+        if (flow.shape[^4] != 2)
+            throw new ArgumentException($"Expected flow with 2 channels (x, y), found {flow.shape[^4]}.", nameof(flow));
+        using var scope = NewDisposeScope();
+        var sign = tensor(new float[] { -1, 1 }, [2, 1, 1, 1]).to_type(flow.dtype);
+        return flow.mul(sign).MoveToOuterDisposeScope();
     }
 
     /// <summary>RGB values 0–255 to [-1, 1] (x / 127.5 − 1), as I3D expects.</summary>
@@ -99,7 +111,7 @@ public static class ClipTransforms
     {
         CheckClip(clip);
         using var scope = NewDisposeScope();
-        return clip.to_type(ScalarType.Float32).div(127.5).sub(1.0).MoveToOuterDisposeScope();
+        return clip.to_type(ScalarType.Float32).mul(1 / 127.5).sub_(1.0).MoveToOuterDisposeScope();
     }
 
     /// <summary>Flow in pixels, clipped to ±<paramref name="bound"/> and scaled to [-1, 1], as I3D expects.</summary>
@@ -109,7 +121,7 @@ public static class ClipTransforms
         if (!(bound > 0))
             throw new ArgumentOutOfRangeException(nameof(bound), bound, "Expected a positive flow bound.");
         using var scope = NewDisposeScope();
-        return flowPixels.to_type(ScalarType.Float32).clamp(-bound, bound).div(bound).MoveToOuterDisposeScope();
+        return flowPixels.to_type(ScalarType.Float32).clamp(-bound, bound).div_(bound).MoveToOuterDisposeScope();
     }
 
     /// <summary>

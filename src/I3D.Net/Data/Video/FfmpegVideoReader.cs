@@ -47,9 +47,16 @@ public sealed class FfmpegVideoReader : IFrameReader
     }
 
     /// <inheritdoc />
-    public Tensor ReadFrames(IReadOnlyList<int> frameIndices)
+    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry));
+
+    /// <inheritdoc />
+    public Tensor ReadFramesChannelsFirst(IReadOnlyList<int> frameIndices, FrameGeometry? geometry, double scale, double offset) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry, new FloatPlanes(scale, offset)));
+
+    private Tensor Read(FrameGather gather)
     {
-        var gather = new FrameGather(frameIndices, Info.FrameCount, Path);
+        using var _ = gather;
         var frameBytes = Info.Width * Info.Height * 3;
         var buffer = new byte[frameBytes];
         var last = gather.Distinct[^1];

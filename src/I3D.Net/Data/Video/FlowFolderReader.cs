@@ -45,9 +45,16 @@ public sealed class FlowFolderReader : IFrameReader
     public VideoInfo Info { get; }
 
     /// <inheritdoc />
-    public Tensor ReadFrames(IReadOnlyList<int> frameIndices)
+    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry));
+
+    /// <inheritdoc />
+    public Tensor ReadFramesChannelsFirst(IReadOnlyList<int> frameIndices, FrameGeometry? geometry, double scale, double offset) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry, new FloatPlanes(scale, offset)));
+
+    private Tensor Read(FrameGather gather)
     {
-        var gather = new FrameGather(frameIndices, Info.FrameCount, Path);
+        using var _ = gather;
         using var xy = new Mat();
         foreach (var index in gather.Distinct)
         {

@@ -50,15 +50,20 @@ public sealed class FrameFolderReader : IFrameReader
     public IReadOnlyList<string> Files => _files;
 
     /// <inheritdoc />
-    public Tensor ReadFrames(IReadOnlyList<int> frameIndices)
+    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry));
+
+    /// <inheritdoc />
+    public Tensor ReadFramesChannelsFirst(IReadOnlyList<int> frameIndices, FrameGeometry? geometry, double scale, double offset) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry, new FloatPlanes(scale, offset)));
+
+    private Tensor Read(FrameGather gather)
     {
-        var gather = new FrameGather(frameIndices, Info.FrameCount, Path);
-        using var rgb = new Mat();
+        using var _ = gather;
         foreach (var index in gather.Distinct)
         {
             using var bgr = Decode(_files[index]);
-            Cv2.CvtColor(bgr, rgb, ColorConversionCodes.BGR2RGB);
-            gather.Put(index, rgb);
+            gather.Put(index, bgr, ColorConversionCodes.BGR2RGB);
         }
         return gather.ToTensor();
     }

@@ -76,12 +76,18 @@ public sealed class OpenCvVideoReader : IFrameReader
     public bool? SeeksExactly => _seekExact;
 
     /// <inheritdoc />
-    public Tensor ReadFrames(IReadOnlyList<int> frameIndices)
+    public Tensor ReadFrames(IReadOnlyList<int> frameIndices, FrameGeometry? geometry = null) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry));
+
+    /// <inheritdoc />
+    public Tensor ReadFramesChannelsFirst(IReadOnlyList<int> frameIndices, FrameGeometry? geometry, double scale, double offset) =>
+        Read(new FrameGather(frameIndices, Info.FrameCount, Path, geometry, new FloatPlanes(scale, offset)));
+
+    private Tensor Read(FrameGather gather)
     {
         ObjectDisposedException.ThrowIf(_firstFrame is null, this);
-        var gather = new FrameGather(frameIndices, Info.FrameCount, Path);
+        using var _ = gather;
         using var bgr = new Mat();
-        using var rgb = new Mat();
         foreach (var index in gather.Distinct)
         {
             if (index == 0)
@@ -106,8 +112,7 @@ public sealed class OpenCvVideoReader : IFrameReader
                 if (!TryDecode(last, bgr))
                     throw new InvalidDataException($"Could not decode frame {last} of '{Path}' (codec {Info.Codec}) on a second attempt.");
             }
-            Cv2.CvtColor(bgr, rgb, ColorConversionCodes.BGR2RGB);
-            gather.Put(index, rgb);
+            gather.Put(index, bgr, ColorConversionCodes.BGR2RGB);
         }
         return gather.ToTensor();
     }

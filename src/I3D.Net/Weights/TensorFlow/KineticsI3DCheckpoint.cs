@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using I3D.Net.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -225,6 +226,51 @@ public static partial class KineticsI3DCheckpoint
             {
                 t.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Loads DeepMind's RGB and flow checkpoints into the two streams of a <see cref="TwoStreamI3D"/>. Both are read
+    /// and checked against their stream before either is copied, so a bad flow checkpoint leaves the RGB stream unchanged.
+    /// </summary>
+    /// <param name="model">The two-stream model.</param>
+    /// <param name="rgbPath">The RGB checkpoint (e.g. <c>rgb_imagenet/model.ckpt</c>): prefix, <c>.index</c> file or folder.</param>
+    /// <param name="flowPath">The flow checkpoint (e.g. <c>flow_imagenet/model.ckpt</c>).</param>
+    /// <param name="strict">When <see langword="true"/>, missing or unexpected keys are an error.</param>
+    /// <returns>The load results of the RGB and the flow stream.</returns>
+    /// <exception cref="FileNotFoundException">An index or data shard is missing.</exception>
+    /// <exception cref="InvalidDataException">A checkpoint is corrupt, belongs to the other stream, or does not fit its stream; nothing is copied.</exception>
+    public static (StateDictLoadResult Rgb, StateDictLoadResult Flow) Load(TwoStreamI3D model, string rgbPath, string flowPath, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var rgb = TensorFlowCheckpoint.Open(rgbPath);
+        var flow = TensorFlowCheckpoint.Open(flowPath);
+        CheckStream(Map(rgb), rgb, "RGB", "flowPath");
+        CheckStream(Map(flow), flow, "Flow", "rgbPath");
+
+        var rgbState = LoadStateDict(rgb);
+        var flowState = LoadStateDict(flow);
+        try
+        {
+            StateDictLoader.Check(model.Rgb, rgbState, strict, rgb.IndexPath);
+            StateDictLoader.Check(model.Flow, flowState, strict, flow.IndexPath);
+            return (StateDictLoader.Load(model.Rgb, rgbState, strict, rgb.IndexPath), StateDictLoader.Load(model.Flow, flowState, strict, flow.IndexPath));
+        }
+        finally
+        {
+            foreach (var t in rgbState.Values.Concat(flowState.Values))
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    private static void CheckStream(KineticsI3DCheckpointMap map, TensorFlowCheckpoint checkpoint, string expected, string otherParameter)
+    {
+        if (map.Stream is { } stream && stream != expected)
+        {
+            throw new InvalidDataException(
+                $"TensorFlow checkpoint '{checkpoint.IndexPath}' holds the {stream} stream, but was given as the {expected} checkpoint; pass it as {otherParameter}.");
         }
     }
 

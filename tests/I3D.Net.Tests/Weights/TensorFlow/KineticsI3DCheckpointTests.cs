@@ -1,3 +1,4 @@
+using I3D.Net.Models;
 using I3D.Net.Weights;
 using I3D.Net.Weights.TensorFlow;
 using TorchSharp;
@@ -43,6 +44,17 @@ public sealed class KineticsI3DCheckpointTests : IDisposable
             map.StateDictShapes[key].Should().Equal(shape, key);
         }
 
+        // …and the real model agrees, key for key and shape for shape.
+        using (var model = new InceptionI3D(classes, channels))
+        {
+            var state = model.state_dict();
+            state.Keys.Order(StringComparer.Ordinal).Should().Equal(map.StateDictShapes.Keys.Order(StringComparer.Ordinal));
+            foreach (var (key, value) in state)
+            {
+                value.shape.Should().Equal(map.StateDictShapes[key], key);
+            }
+        }
+
         foreach (var v in map.Variables)
         {
             KineticsI3DCheckpoint.MapName(v.TensorFlowName).Should().Be(v.StateDictKey);
@@ -71,7 +83,10 @@ public sealed class KineticsI3DCheckpointTests : IDisposable
         using var scope = NewDisposeScope();
         var template = TensorFlowCheckpoint.Open(Fixture("rgb_imagenet"));
         var g = new torch.Generator(11);
-        var values = template.Tensors.ToDictionary(t => t.Name, t => rand(t.Shape.ToArray(), generator: g));
+        // Small weights and positive variances keep the loaded network's activations finite.
+        var values = template.Tensors.ToDictionary(
+            t => t.Name,
+            t => t.Name.EndsWith("moving_variance") ? rand(t.Shape.ToArray(), generator: g) + 0.5 : randn(t.Shape.ToArray(), generator: g) * 0.02);
         var prefix = Path.Combine(_temp.Path, "model.ckpt");
         TestBundleWriter.Write(prefix, values, blockSize: 4096);
 
@@ -90,6 +105,20 @@ public sealed class KineticsI3DCheckpointTests : IDisposable
         stateDict["Mixed_4b.b1b.conv3d.weight"][200, 17, 2, 0, 1].item<float>().Should().Be(kernel[2, 0, 1, 17, 200].item<float>());
         Same(stateDict["Mixed_5c.b0.bn.weight"], ones(384)).Should().BeTrue("Sonnet BatchNorm has no scale");
         stateDict["Conv3d_1a_7x7.bn.num_batches_tracked"].item<long>().Should().Be(0);
+
+        // The whole checkpoint loads strictly into the model, which then computes with it.
+        using var model = new InceptionI3D(400, 3);
+        var result = KineticsI3DCheckpoint.Load(model, Path.Combine(_temp.Path, "model.ckpt.index"));
+        result.Missing.Should().BeEmpty();
+        result.Unexpected.Should().BeEmpty();
+        Same(model.state_dict()["Mixed_4b.b1b.conv3d.weight"], kernel.permute(4, 3, 0, 1, 2)).Should().BeTrue();
+        model.eval();
+        using (torch.no_grad())
+        {
+            using var logits = model.forward(zeros([1, 3, 9, 64, 64]));
+            logits.shape.Should().Equal(1, 400);
+            logits.isfinite().all().item<bool>().Should().BeTrue();
+        }
     }
 
     [Fact]
@@ -181,4 +210,58 @@ public sealed class KineticsI3DCheckpointTests : IDisposable
     }
 
     private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+}
+
+public sealed class KineticsI3DTwoStreamTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string WriteStem(string folder, string scope, int channels, Tensor beta)
+    {
+        Directory.CreateDirectory(Path.Combine(_temp.Path, folder));
+        var prefix = Path.Combine(_temp.Path, folder, "model.ckpt");
+        TestBundleWriter.Write(prefix, new Dictionary<string, Tensor>
+        {
+            [$"{scope}/inception_i3d/Conv3d_1a_7x7/conv_3d/w"] = randn([7, 7, 7, channels, 64]) * 0.01,
+            [$"{scope}/inception_i3d/Conv3d_1a_7x7/batch_norm/beta"] = beta,
+            [$"{scope}/inception_i3d/Conv3d_1a_7x7/batch_norm/moving_mean"] = randn(64),
+            [$"{scope}/inception_i3d/Conv3d_1a_7x7/batch_norm/moving_variance"] = rand(64) + 0.5,
+        });
+        return prefix;
+    }
+
+    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+
+    [Fact]
+    public void LoadsEachStreamAndRefusesSwappedOrUnfitCheckpointsBeforeCopying()
+    {
+        using var scope = NewDisposeScope();
+        var rgbBeta = randn(64);
+        var flowBeta = randn(64);
+        var rgb = WriteStem("rgb", "RGB", 3, rgbBeta);
+        var flow = WriteStem("flow", "Flow", 2, flowBeta);
+        using var model = new TwoStreamI3D(400);
+
+        var (rgbResult, flowResult) = KineticsI3DCheckpoint.Load(model, rgb, flow, strict: false);
+
+        rgbResult.Loaded.Should().Contain("Conv3d_1a_7x7.bn.bias");
+        flowResult.Loaded.Should().Contain("Conv3d_1a_7x7.conv3d.weight");
+        Same(model.Rgb.state_dict()["Conv3d_1a_7x7.bn.bias"], rgbBeta).Should().BeTrue();
+        Same(model.Flow.state_dict()["Conv3d_1a_7x7.bn.bias"], flowBeta).Should().BeTrue();
+
+        var swapped = () => KineticsI3DCheckpoint.Load(model, flow, rgb, strict: false);
+        swapped.Should().Throw<InvalidDataException>().WithMessage("*flow*model.ckpt.index' holds the Flow stream, but was given as the RGB checkpoint; pass it as flowPath*");
+
+        // A flow checkpoint with RGB's 3 input channels fails its check, and the RGB stream is left as it was.
+        var badFlow = WriteStem("bad-flow", "Flow", 3, randn(64));
+        var newRgb = WriteStem("rgb2", "RGB", 3, randn(64));
+        var bad = () => KineticsI3DCheckpoint.Load(model, newRgb, badFlow, strict: false);
+        bad.Should().Throw<InvalidDataException>().WithMessage("*bad-flow*shape mismatch for 'Conv3d_1a_7x7.conv3d.weight'*");
+        Same(model.Rgb.state_dict()["Conv3d_1a_7x7.bn.bias"], rgbBeta).Should().BeTrue("nothing is copied when either stream fails");
+
+        var strictLoad = () => KineticsI3DCheckpoint.Load(model, rgb, flow);
+        strictLoad.Should().Throw<InvalidDataException>().WithMessage("*missing key(s)*'Mixed_3b.b0.conv3d.weight'*");
+    }
 }

@@ -1,0 +1,42 @@
+using static TorchSharp.torch;
+
+namespace I3D.Net.Flow;
+
+/// <summary>Settings of <see cref="FlowExtractor"/>.</summary>
+public sealed record FlowExtractionOptions
+{
+    /// <summary>Clipping bound in pixels before quantisation to 8 bits (20, the I3D flow stream's range).</summary>
+    public double Bound { get; init; } = FlowQuantization.DefaultBound;
+
+    /// <summary>JPEG quality 0–100 of the written x/y images (OpenCV's default, 95).</summary>
+    public int JpegQuality { get; init; } = 95;
+
+    /// <summary>Frame pairs handed to the flow method per call (larger batches keep a GPU busy).</summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Videos processed at the same time.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = 1;
+
+    /// <summary>Resize every frame to this size (width, height) before computing flow, e.g. (340, 256); null keeps the video's size.</summary>
+    public (int Width, int Height)? FrameSize { get; init; }
+
+    /// <summary>Device on which frame tensors are created for the flow method (null: CPU).</summary>
+    public Device? Device { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string name, object? value, string expected)
+        {
+            if (!ok)
+                throw new ArgumentException($"Flow extraction option {name} must be {expected}; found {value}.", name);
+        }
+
+        Require(Bound > 0 && double.IsFinite(Bound), nameof(Bound), Bound, "a finite number > 0");
+        Require(JpegQuality is >= 0 and <= 100, nameof(JpegQuality), JpegQuality, "in 0–100");
+        Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
+        Require(MaxDegreeOfParallelism >= 1, nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "at least 1");
+        Require(FrameSize is null || (FrameSize.Value.Width >= 2 && FrameSize.Value.Height >= 2), nameof(FrameSize), FrameSize,
+            "null or at least 2×2 pixels");
+    }
+}

@@ -1,0 +1,165 @@
+using System.Buffers.Binary;
+using I3D.Net.Weights.SafeTensors;
+using I3D.Net.Weights.TensorFlow;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace I3D.Net.Weights;
+
+/// <summary>
+/// One entry point for checkpoint files: recognises the format from the content (never from the extension alone),
+/// reads it as a state dict, and loads it into a module with full key, shape and dtype checks.
+/// </summary>
+/// <remarks>
+/// Nothing here executes code from a file: safetensors and TensorFlow checkpoints are plain data, legacy PyTorch
+/// files and plain pickles are refused with instructions to convert them.
+/// </remarks>
+public static class Checkpoints
+{
+    /// <summary>Recognises a checkpoint's format by its content.</summary>
+    /// <param name="path">A file, a TensorFlow checkpoint prefix (<c>model.ckpt</c>) or a folder holding one TensorFlow checkpoint.</param>
+    /// <returns>The format, or <see cref="CheckpointFormat.Unknown"/>.</returns>
+    /// <exception cref="FileNotFoundException">Nothing exists at <paramref name="path"/>.</exception>
+    public static CheckpointFormat DetectFormat(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path) || (!File.Exists(path) && File.Exists(path + ".index")))
+        {
+            return TensorFlowCheckpoint.Exists(path) ? CheckpointFormat.TensorFlowCheckpoint : CheckpointFormat.Unknown;
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var head = new byte[Math.Min(LegacyPyTorchFile.HeadLength, stream.Length)];
+        stream.ReadExactly(head);
+        if (head.AsSpan().StartsWith("PK\u0003\u0004"u8))
+        {
+            return CheckpointFormat.PyTorchZip;
+        }
+
+        if (LegacyPyTorchFile.IsLegacy(head))
+        {
+            return CheckpointFormat.PyTorchLegacy;
+        }
+
+        if (head.Length >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5)
+        {
+            return CheckpointFormat.PythonPickle;
+        }
+
+        if (head.Length >= 9)
+        {
+            var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(head);
+            if (head[8] == (byte)'{' && headerLength <= SafeTensorsFile.MaxHeaderBytes && (long)headerLength <= stream.Length - 8)
+            {
+                return CheckpointFormat.SafeTensors;
+            }
+        }
+
+        if (stream.Length >= 8)
+        {
+            Span<byte> tail = stackalloc byte[8];
+            stream.Seek(-8, SeekOrigin.End);
+            stream.ReadExactly(tail);
+            if (BinaryPrimitives.ReadUInt64LittleEndian(tail) == SortedTableReader.Magic)
+            {
+                return CheckpointFormat.TensorFlowCheckpoint;
+            }
+        }
+
+        // A data shard of a TensorFlow checkpoint: the index next to it is what describes it.
+        if (TensorFlowDataShard(path) is { } prefix && File.Exists(prefix + ".index"))
+        {
+            return CheckpointFormat.TensorFlowCheckpoint;
+        }
+
+        return CheckpointFormat.Unknown;
+    }
+
+    /// <summary>
+    /// Reads a checkpoint as a state dict on the CPU: safetensors and PyTorch zip state dicts (see
+    /// <see cref="PyTorchStateDict"/>) as stored; DeepMind kinetics-i3d TensorFlow checkpoints translated to
+    /// pytorch-i3d keys (see <see cref="KineticsI3DCheckpoint"/>).
+    /// </summary>
+    /// <param name="path">The checkpoint file, TensorFlow prefix or folder.</param>
+    /// <returns>The tensors by key; the caller owns them.</returns>
+    /// <exception cref="FileNotFoundException">The checkpoint (or a part of it) is missing, or a folder holds no single TensorFlow checkpoint.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is corrupt, of an unknown format, a legacy PyTorch file or a plain pickle (with instructions to convert it).
+    /// </exception>
+    public static Dictionary<string, Tensor> LoadStateDict(string path)
+    {
+        var format = DetectFormat(path);
+        if (format == CheckpointFormat.Unknown && Directory.Exists(path))
+        {
+            // Let the TensorFlow resolver say what the folder lacks (no .index file, or several to choose from).
+            _ = TensorFlowCheckpoint.Open(path);
+        }
+
+        return format switch
+        {
+            CheckpointFormat.SafeTensors => SafeTensorsFile.Load(path),
+            CheckpointFormat.TensorFlowCheckpoint => KineticsI3DCheckpoint.LoadStateDict(TensorFlowDataShard(path) ?? path),
+            CheckpointFormat.PyTorchLegacy => throw LegacyPyTorchFile.CreateException(path),
+            CheckpointFormat.PythonPickle => throw new InvalidDataException(
+                $"'{path}' is a plain Python pickle, not a safetensors, PyTorch zip or TensorFlow checkpoint. I3D.Net never unpickles files " +
+                "(unpickling can run code). If it holds tensors, convert it with Python to safetensors: " +
+                "`from safetensors.torch import save_file; save_file({k: v.contiguous() for k, v in sd.items()}, \"weights.safetensors\")`."),
+            CheckpointFormat.PyTorchZip => PyTorchStateDict.Load(path),
+            _ => throw UnknownFormat(path),
+        };
+    }
+
+    /// <summary>Reads a checkpoint of any supported format and loads it into <paramref name="module"/>; see <see cref="StateDictLoader"/> for the checks.</summary>
+    /// <param name="module">The module to fill.</param>
+    /// <param name="path">The checkpoint file, TensorFlow prefix or folder.</param>
+    /// <param name="strict">When <see langword="true"/>, missing or unexpected keys are an error.</param>
+    /// <returns>Which keys were loaded, missing, unexpected and converted.</returns>
+    /// <exception cref="FileNotFoundException">The checkpoint (or a part of it) is missing.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint is corrupt, unsupported, or does not fit the module; nothing is copied.</exception>
+    public static StateDictLoadResult Load(nn.Module module, string path, bool strict = true)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var stateDict = LoadStateDict(path);
+        try
+        {
+            return StateDictLoader.Load(module, stateDict, strict, path);
+        }
+        finally
+        {
+            foreach (var t in stateDict.Values)
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Saves a module's state dict in I3D.Net's default format, safetensors, atomically.</summary>
+    /// <param name="module">The module.</param>
+    /// <param name="path">The destination file; its folder must exist.</param>
+    /// <param name="metadata">Optional string metadata for the file's <c>__metadata__</c>.</param>
+    public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        StateDictLoader.Save(module, path, metadata);
+
+    private static string? TensorFlowDataShard(string path)
+    {
+        var marker = path.LastIndexOf(".data-", StringComparison.Ordinal);
+        return marker > 0 && System.Text.RegularExpressions.Regex.IsMatch(path[(marker + 6)..], "^[0-9]{5}-of-[0-9]{5}$")
+            ? path[..marker]
+            : null;
+    }
+
+    private static InvalidDataException UnknownFormat(string path)
+    {
+        var head = LegacyPyTorchFile.ReadHead(path);
+        var shown = Convert.ToHexString(head.AsSpan(0, Math.Min(8, head.Length)));
+        return new InvalidDataException(
+            $"'{path}' is not a checkpoint format I3D.Net reads (first bytes {shown}). Supported: safetensors (8-byte header length, then JSON), " +
+            "TensorFlow checkpoints (pass the model.ckpt prefix, its .index file or its folder) and PyTorch zip archives. " +
+            "TorchSharp's own Module.save() format holds no names to check; load it with Module.load().");
+    }
+}
