@@ -1,77 +1,70 @@
-// ComputeFlow: videos -> optical-flow folders in the layout the data pipeline and mmaction2 read: <out>/<video>/x_00001.jpg,
-// y_00001.jpg, … (one pair per consecutive frame pair, clipped to ±20 px and quantised to 8 bits). TV-L1 of the library,
-// on the CPU or a CUDA GPU; finished videos are skipped, so an interrupted run resumes.
-//   dotnet run --project samples/ComputeFlow -- videos/ --out flow/ [--tvl1 fast] [--device cuda]
+// ComputeFlow: videos -> optical-flow folders in the layout the data pipeline and mmaction2 read:
+// <out>/<video name>/flow_x_00001.jpg, flow_y_00001.jpg, … (one pair per consecutive frame pair, clipped to ±20 px and
+// quantised to 8 bits), with the library's FlowExtractor: TV-L1 on the CPU or a CUDA GPU, or OpenCV's Farneback.
+// Finished videos (a .done marker) are skipped, so an interrupted run resumes.
+//   dotnet run --project samples/ComputeFlow -- videos/ --out flow/ [--method farneback] [--tvl1 fast] [--device cuda]
 using System.CommandLine;
 using System.Diagnostics;
 using I3D.Net.Flow;
 using I3D.Net.Runtime;
 using I3D.Net.Samples;
-using TorchSharp;
 
 var inputs = new Argument<string[]>("inputs") { Description = "video files, or folders searched recursively for video files", Arity = ArgumentArity.OneOrMore };
-var output = new Option<DirectoryInfo>("--out", "-o") { Description = "output folder; each video gets <out>/<relative path without extension>/", Required = true };
-var force = new Option<bool>("--force") { Description = "recompute videos whose flow folder exists" };
+var output = new Option<DirectoryInfo>("--out", "-o") { Description = "output folder; each video gets <out>/<file name without extension>/", Required = true };
+var method = new Option<string>("--method") { Description = "tvl1 (the reference's flow) or farneback (OpenCV, fast, CPU)", DefaultValueFactory = _ => "tvl1" };
+method.AcceptOnlyFromAmong("tvl1", "farneback");
+var parallel = new Option<int>("--parallel") { Description = "videos processed at once", DefaultValueFactory = _ => 1 };
 var device = SampleOptions.Device();
 var tvl1 = SampleOptions.FlowQuality();
 
-var root = new RootCommand("Computes TV-L1 optical flow for videos into x_/y_ JPEG flow folders.") { inputs, output, force, device, tvl1 };
+var root = new RootCommand("Computes optical flow for videos into flow_x_/flow_y_ JPEG folders.") { inputs, output, method, parallel, device, tvl1 };
 root.SetAction(async (parse, ct) =>
 {
     var target = I3DRuntime.ResolveDevice(parse.GetValue(device));
     string[] extensions = [".mp4", ".avi", ".mkv", ".webm", ".mov", ".gif"];
-    var jobs = new List<(string Video, string Folder)>();
-    var outDir = parse.GetRequiredValue(output).FullName;
+    var videos = new List<string>();
     foreach (var input in parse.GetRequiredValue(inputs))
     {
         if (Directory.Exists(input))
-        {
-            foreach (var file in Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Order())
-            {
-                if (extensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase))
-                    jobs.Add((file, Path.Combine(outDir, Path.ChangeExtension(Path.GetRelativePath(input, file), null))));
-            }
-        }
+            videos.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(f => extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).Order());
         else if (File.Exists(input))
-        {
-            jobs.Add((input, Path.Combine(outDir, Path.GetFileNameWithoutExtension(input))));
-        }
+            videos.Add(input);
         else
         {
             Console.Error.WriteLine($"error: '{input}' is neither a file nor a folder.");
             return 2;
         }
     }
-    var quality = parse.GetValue(tvl1);
-    var method = new TvL1OpticalFlow(quality.ToOptions());
-    Console.WriteLine($"TV-L1 ({quality}) on {target.type}: {jobs.Count} video(s) -> {outDir}");
-    var (done, skipped, failed, pairs) = (0, 0, 0, 0);
+    var useTvL1 = parse.GetValue(method) == "tvl1";
+    IOpticalFlow flow = useTvL1 ? new TvL1OpticalFlow(parse.GetValue(tvl1).ToOptions()) : new FarnebackOpticalFlow();
+    var outDir = parse.GetRequiredValue(output).FullName;
+    Console.WriteLine($"{(useTvL1 ? $"TV-L1 ({parse.GetValue(tvl1)})" : "Farneback")} on {(useTvL1 ? target.type.ToString() : "CPU")}: {videos.Count} video(s) -> {outDir}");
+    var extractor = new FlowExtractor(flow, new FlowExtractionOptions { MaxDegreeOfParallelism = Math.Max(1, parse.GetValue(parallel)), Device = target });
     var watch = Stopwatch.StartNew();
-    foreach (var (video, folder) in jobs)
+    var pairs = 0L;
+    var progress = new ConsoleProgress(p =>
     {
-        ct.ThrowIfCancellationRequested();
-        if (Directory.Exists(folder) && !parse.GetValue(force))
-        {
-            skipped++;
-            continue;
-        }
-        try
-        {
-            var clock = Stopwatch.StartNew();
-            var n = FlowFolders.WriteFlowFolder(video, folder, method, target);
-            pairs += n;
-            done++;
-            Console.WriteLine($"[{done + skipped + failed}/{jobs.Count}] {video}: {n} pairs in {clock.Elapsed.TotalSeconds:F1} s");
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            // One unreadable video does not stop the rest; it is reported and left without a folder (so a rerun retries it).
-            failed++;
-            Console.Error.WriteLine($"[{done + skipped + failed}/{jobs.Count}] {video}: failed: {e.Message}");
-        }
+        Interlocked.Add(ref pairs, p.Status == FlowVideoStatus.Extracted ? p.FramePairs : 0);
+        Console.WriteLine($"[{p.VideosCompleted}/{p.VideosTotal}] {p.VideoPath}: {p.Status}"
+            + (p.Status == FlowVideoStatus.Failed ? $": {p.Error}" : $" ({p.FramePairs} pairs)"));
+    });
+    try
+    {
+        var summary = await extractor.ExtractAsync(videos, outDir, progress, ct);
+        Console.WriteLine($"done in {watch.Elapsed.TotalSeconds:F1} s: {summary.Extracted.Count} extracted ({pairs} pairs, "
+            + $"{pairs / Math.Max(1e-9, watch.Elapsed.TotalSeconds):F1} pairs/s), {summary.Skipped.Count} skipped (already complete), {summary.Failed.Count} failed");
+        return summary.Failed.Count == 0 ? 0 : 1;
     }
-    Console.WriteLine($"done: {done} computed ({pairs} pairs, {pairs / Math.Max(1e-9, watch.Elapsed.TotalSeconds):F1} pairs/s), {skipped} skipped (already there), {failed} failed");
-    await Task.CompletedTask;
-    return failed == 0 ? 0 : 1;
+    catch (Exception e) when (e is FileNotFoundException or ArgumentException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
 });
 return await root.Parse(args).InvokeAsync();
+
+/// <summary>Reports on the calling thread.</summary>
+sealed class ConsoleProgress(Action<FlowExtractionProgress> report) : IProgress<FlowExtractionProgress>
+{
+    public void Report(FlowExtractionProgress value) => report(value);
+}

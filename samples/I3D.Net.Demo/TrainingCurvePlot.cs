@@ -37,7 +37,7 @@ internal static class TrainingCurvePlot
         plot.Axes.SetLimitsY(0, 1.05, plot.Axes.Right);
         plot.Axes.SetLimitsX(0.5, epochs.Length + 0.5);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.ShowLegend(Alignment.UpperCenter);
+        plot.ShowLegend(Alignment.UpperLeft);
 
         // Write next to the target, then move: a reader never sees half a PNG.
         var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".tmp-{Guid.NewGuid():N}.png");
