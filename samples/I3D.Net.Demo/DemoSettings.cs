@@ -71,7 +71,7 @@ internal sealed record DemoSettings
                 "--out" => s with { Output = Next() },
                 "--classes" => s with { Classes = NextInt(2, Actions.Count) },
                 "--videos-per-class" => s with { VideosPerClass = NextInt(6, 1000) },
-                "--size" => s with { Size = NextInt(32, 512) },
+                "--size" => s with { Size = NextInt(40, 512) },
                 "--frames" => s with { Frames = NextInt(9, 256) },
                 "--epochs" => s with { Epochs = NextInt(1, 1000) },
                 "--batch" => s with { BatchSize = NextInt(1, 256) },

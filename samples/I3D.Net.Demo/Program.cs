@@ -157,7 +157,7 @@ namespace I3D.Net.Demo
             stage.Restart();
             ui.Section("4. Fine-tuning");
             var clipLength = s.Frames - 1;   // flow has one frame fewer than the video
-            var crop = s.Size * 7 / 8 / 8 * 8;
+            var crop = Math.Max(InceptionI3D.MinimumSpatialSize, s.Size * 7 / 8 / 8 * 8);   // random crops of 7/8 of the frame
             // No flips: a mirrored "move left" is a "move right" (and clockwise becomes counter-clockwise).
             var trainTransform = new ClipTransformOptions { ShortSide = null, CropSize = crop, RandomCrop = true, FlipProbability = 0 };
             var evalTransform = trainTransform with { RandomCrop = false };
