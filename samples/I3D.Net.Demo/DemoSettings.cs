@@ -8,7 +8,7 @@ internal sealed record DemoSettings
 {
     public const string Usage =
         "usage: ./build.sh demo [--device auto|cpu|cuda] [--out DIR] [--classes N] [--videos-per-class N] [--size PX]\n" +
-        "                       [--frames N] [--epochs N] [--batch N] [--flow tvl1|tvl1-full] [--download-imagenet] [--plain]";
+        "                       [--frames N] [--epochs N] [--batch N] [--flow tvl1|tvl1-full|farneback] [--download-imagenet] [--plain]";
 
     /// <summary>Where to compute.</summary>
     public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
@@ -30,8 +30,11 @@ internal sealed record DemoSettings
 
     public int BatchSize { get; init; } = 8;
 
-    /// <summary>Full OpenCV-default TV-L1 instead of the reduced settings (much slower on a CPU).</summary>
-    public bool FullTvL1 { get; init; }
+    /// <summary>
+    /// The flow method: <c>tvl1</c> (TV-L1 at reduced settings), <c>tvl1-full</c> (OpenCV's defaults, much slower on a
+    /// CPU) or <c>farneback</c> (OpenCV's Farneback, fastest).
+    /// </summary>
+    public string Flow { get; init; } = "tvl1";
 
     /// <summary>Download the ImageNet GoogLeNet weights when they are not cached.</summary>
     public bool DownloadImageNet { get; init; }
@@ -77,12 +80,8 @@ internal sealed record DemoSettings
                 "--batch" => s with { BatchSize = NextInt(1, 256) },
                 "--flow" => s with
                 {
-                    FullTvL1 = Next() switch
-                    {
-                        "tvl1" => false,
-                        "tvl1-full" => true,
-                        var f => throw new ArgumentException($"--flow expects tvl1 or tvl1-full, found '{f}'.\n{Usage}"),
-                    },
+                    Flow = Next() is var f && f is "tvl1" or "tvl1-full" or "farneback"
+                        ? f : throw new ArgumentException($"--flow expects tvl1, tvl1-full or farneback, found '{f}'.\n{Usage}"),
                 },
                 "--download-imagenet" => s with { DownloadImageNet = true },
                 "--plain" => s with { Plain = true },

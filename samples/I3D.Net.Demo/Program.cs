@@ -102,17 +102,20 @@ namespace I3D.Net.Demo
 
             // 2. Optical flow with the library's TV-L1, once per video (kept between runs with the same settings).
             stage.Restart();
-            ui.Section("2. Optical flow (TV-L1)");
-            var flowOptions = s.FullTvL1
+            ui.Section("2. Optical flow");
+            var flowOptions = s.Flow == "tvl1-full"
                 ? new TvL1OpticalFlowOptions()
                 : new TvL1OpticalFlowOptions { ScalesNumber = 3, ScaleStep = 0.5, Warps = 1, OuterIterations = 1, InnerIterations = 20 };
-            var flow = new TvL1OpticalFlow(flowOptions);
-            ui.Line(s.FullTvL1
-                ? "TV-L1 with OpenCV's defaults (5 scales x 0.8, 5 warps, 10x30 iterations)"
-                : $"TV-L1 at reduced settings for speed: {flowOptions.ScalesNumber} scales x {flowOptions.ScaleStep}, {flowOptions.Warps} warps, "
-                  + $"{flowOptions.OuterIterations}x{flowOptions.InnerIterations} iterations (OpenCV's defaults: --flow tvl1-full)");
+            IOpticalFlow flow = s.Flow == "farneback" ? new FarnebackOpticalFlow() : new TvL1OpticalFlow(flowOptions);
+            ui.Line(s.Flow switch
+            {
+                "farneback" => "Farneback (OpenCV, CPU) instead of TV-L1, for speed (--flow tvl1 for the reference's method)",
+                "tvl1-full" => "TV-L1 with OpenCV's defaults (5 scales x 0.8, 5 warps, 10x30 iterations)",
+                _ => $"TV-L1 at reduced settings for speed: {flowOptions.ScalesNumber} scales x {flowOptions.ScaleStep}, {flowOptions.Warps} warp, "
+                    + $"{flowOptions.OuterIterations}x{flowOptions.InnerIterations} iterations (OpenCV's defaults: --flow tvl1-full; fastest: --flow farneback)",
+            });
             var flowRoot = Path.Combine(dataset.Root, "flow");
-            var stamp = $"{dataOptions with { Actions = null }} {string.Join(",", actions)} {flowOptions}";
+            var stamp = $"{dataOptions with { Actions = null }} {string.Join(",", actions)} {s.Flow} {flowOptions}";
             var stampFile = Path.Combine(flowRoot, "settings.txt");
             if (File.Exists(stampFile) && File.ReadAllText(stampFile) != stamp)
                 Directory.Delete(flowRoot, recursive: true);   // different videos or flow settings: recompute
