@@ -32,27 +32,50 @@ internal static class QuickRunner
         foreach (var dtype in dtypes)
         {
             if (o.Sections.Contains("conv")) ConvShapes(o, dtype);
-            if (o.Sections.Contains("model"))
-                foreach (var variant in Enum.GetValues<ModelVariant>())
-                    Inference(o, variant, dtype);
+            if (o.Sections.Contains("model")) Inference(o, dtype);
             if (o.Sections.Contains("train")) TrainStep(o, dtype);
         }
         return 0;
     }
 
-    private static void Inference(Options o, ModelVariant variant, ScalarType dtype)
+    /// <summary>All variants on the same clip, timed in interleaved rounds so that a changing machine load (shared
+    /// CPUs, GPU clocks) affects them alike; the ratio to <see cref="ModelVariant.Plain"/> is printed too.</summary>
+    private static void Inference(Options o, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var model = Workloads.InferenceModel(variant, 3, dtype);
+        var variants = Enum.GetValues<ModelVariant>();
+        var models = variants.Select(v => Workloads.InferenceModel(v, 3, dtype)).ToArray();
         var clip = Workloads.Clip(o.Batch, o.Frames, o.Size, 3, dtype);
-        double ms = Median(o, () =>
+        void Forward(int i)
         {
             using var s = NewDisposeScope();
             using var noGrad = no_grad();
-            model.forward(clip);
-        });
-        Row("inference", variant.ToString(), dtype, ms, $"{o.Batch * 1000 / ms:F2} clips/s");
-        model.Dispose();
+            models[i].forward(clip);
+            BenchDevice.Synchronize();
+        }
+        for (int w = 0; w < o.Warmup; w++)
+            for (int i = 0; i < models.Length; i++) Forward(i);
+        var times = variants.Select(_ => new List<double>()).ToArray();
+        for (int r = 0; r < o.Reps; r++)
+            for (int i = 0; i < models.Length; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                Forward(i);
+                times[i].Add(sw.Elapsed.TotalMilliseconds);
+            }
+        double plain = MedianOf(times[0]);
+        for (int i = 0; i < models.Length; i++)
+        {
+            double ms = MedianOf(times[i]);
+            Row("inference", variants[i].ToString(), dtype, ms, $"{o.Batch * 1000 / ms:F2} clips/s ({ms / plain:F2}x Plain time)");
+            models[i].Dispose();
+        }
+    }
+
+    private static double MedianOf(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 
     private static void TrainStep(Options o, ScalarType dtype)

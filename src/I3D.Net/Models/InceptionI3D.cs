@@ -1,4 +1,5 @@
 using I3D.Net.Layers;
+using I3D.Net.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -61,7 +62,7 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
     /// <param name="device">Device for the parameters (CPU when null).</param>
     /// <param name="dtype">Parameter type (float32 when null).</param>
     public InceptionI3D(int numClasses = 400, int inChannels = 3, InceptionI3DOptions? options = null,
-        Device? device = null, ScalarType? dtype = null) : base(nameof(InceptionI3D))
+        Device? device = null, ScalarType? dtype = null) : base(InitializeRuntime(nameof(InceptionI3D)))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
@@ -271,6 +272,14 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
     private static InflatedConv3d CreateLogits(int numClasses, Device? device, ScalarType? dtype) =>
         new(FeatureChannels, numClasses, (1, 1, 1), useBatchNorm: false, useBias: true, activation: false,
             device: device, dtype: dtype, name: "logits");
+
+    /// <summary>Loads the native libraries through <see cref="I3DRuntime"/> before the first native module is made, so a
+    /// missing backend or an old libstdc++ is reported as such rather than as TorchSharp's generic load failure.</summary>
+    internal static string InitializeRuntime(string name)
+    {
+        I3DRuntime.Initialize();
+        return name;
+    }
 
     private void RequireEndpoint(I3DEndpoint endpoint)
     {

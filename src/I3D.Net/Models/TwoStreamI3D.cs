@@ -34,7 +34,7 @@ public sealed partial class TwoStreamI3D : Module<Tensor, Tensor, Tensor>
     /// <param name="rgb">The RGB stream (3 input channels).</param>
     /// <param name="flow">The flow stream (2 input channels).</param>
     /// <param name="fusion">How logits are fused.</param>
-    public TwoStreamI3D(InceptionI3D rgb, InceptionI3D flow, StreamFusion fusion = StreamFusion.Sum) : base(nameof(TwoStreamI3D))
+    public TwoStreamI3D(InceptionI3D rgb, InceptionI3D flow, StreamFusion fusion = StreamFusion.Sum) : base(InceptionI3D.InitializeRuntime(nameof(TwoStreamI3D)))
     {
         ArgumentNullException.ThrowIfNull(rgb);
         ArgumentNullException.ThrowIfNull(flow);

@@ -90,9 +90,9 @@ public sealed class I3DTrainer
         string? resumedFrom = null, lastCheckpoint = null;
         if (store is not null && o.Checkpoint!.Resume && store.FindLatestValid() is { } latest)
         {
+            CheckResumeCompatible(latest.State, o, train);
             store.Load(latest.Path, _model.Module, run.Optimizer);
             state = latest.State;
-            CheckResumeCompatible(state, o, train);
             state.Options = o;
             resumedFrom = lastCheckpoint = latest.Path;
             TrainingLog.Resumed(_logger, latest.Path, state.Epoch, state.BatchInEpoch, state.Step);
@@ -495,6 +495,9 @@ public sealed class I3DTrainer
                 Optimizer = optim.SGD(paramGroups, opt.LearningRate, opt.Momentum, 0, opt.WeightDecay, opt.Nesterov);
                 Groups = paramGroups.Zip(groups, (pg, g) => ((ParamGroup)pg, g.Multiplier)).ToList();
             }
+
+            // Gradients left on the parameters (a cancelled run mid-accumulation, user code) must not leak into step 1.
+            using (NewDisposeScope()) Optimizer.zero_grad();
 
             _batchNorms = _module.named_modules().Where(m => m.module is BatchNorm).Select(m => (m.name, (BatchNorm)m.module)).ToList();
             StepsPerEpoch = (batchesPerEpoch + o.GradientAccumulationSteps - 1) / o.GradientAccumulationSteps;

@@ -15,7 +15,7 @@ public enum CheckpointFormat
     /// <summary>A PyTorch zip archive (<c>torch.save</c> since PyTorch 1.6).</summary>
     PyTorchZip,
 
-    /// <summary>A legacy PyTorch file (pre-1.6 pickle stream, or the older tar format); readable only by unpickling, so not loaded.</summary>
+    /// <summary>A legacy PyTorch file (pre-1.6 pickle stream, or the older tar format); plain state dicts are read by a data-only pickle reader.</summary>
     PyTorchLegacy,
 
     /// <summary>A plain Python pickle; never loaded, because unpickling can run code.</summary>

@@ -11,8 +11,9 @@ namespace I3D.Net.Weights;
 /// reads it as a state dict, and loads it into a module with full key, shape and dtype checks.
 /// </summary>
 /// <remarks>
-/// Nothing here executes code from a file: safetensors and TensorFlow checkpoints are plain data, legacy PyTorch
-/// files and plain pickles are refused with instructions to convert them.
+/// Nothing here executes code from a file: safetensors and TensorFlow checkpoints are plain data, PyTorch files are
+/// read by a data-only pickle reader, and plain pickles (or PyTorch files that would need code) are refused with
+/// instructions to convert them.
 /// </remarks>
 public static class Checkpoints
 {
@@ -81,15 +82,16 @@ public static class Checkpoints
     }
 
     /// <summary>
-    /// Reads a checkpoint as a state dict on the CPU: safetensors and PyTorch zip state dicts (see
-    /// <see cref="PyTorchStateDict"/>) as stored; DeepMind kinetics-i3d TensorFlow checkpoints translated to
+    /// Reads a checkpoint as a state dict on the CPU: safetensors and PyTorch state dicts, zip or legacy (see
+    /// <see cref="PyTorchStateDict"/>), as stored; DeepMind kinetics-i3d TensorFlow checkpoints translated to
     /// pytorch-i3d keys (see <see cref="KineticsI3DCheckpoint"/>).
     /// </summary>
     /// <param name="path">The checkpoint file, TensorFlow prefix or folder.</param>
     /// <returns>The tensors by key; the caller owns them.</returns>
     /// <exception cref="FileNotFoundException">The checkpoint (or a part of it) is missing, or a folder holds no single TensorFlow checkpoint.</exception>
     /// <exception cref="InvalidDataException">
-    /// The file is corrupt, of an unknown format, a legacy PyTorch file or a plain pickle (with instructions to convert it).
+    /// The file is corrupt, of an unknown format, a plain pickle, or a legacy PyTorch file that cannot be read without
+    /// running code (with instructions to convert it).
     /// </exception>
     public static Dictionary<string, Tensor> LoadStateDict(string path)
     {
@@ -104,7 +106,7 @@ public static class Checkpoints
         {
             CheckpointFormat.SafeTensors => SafeTensorsFile.Load(path),
             CheckpointFormat.TensorFlowCheckpoint => KineticsI3DCheckpoint.LoadStateDict(TensorFlowDataShard(path) ?? path),
-            CheckpointFormat.PyTorchLegacy => throw LegacyPyTorchFile.CreateException(path),
+            CheckpointFormat.PyTorchLegacy => LoadLegacy(path),
             CheckpointFormat.PythonPickle => throw new InvalidDataException(
                 $"'{path}' is a plain Python pickle, not a safetensors, PyTorch zip or TensorFlow checkpoint. I3D.Net never unpickles files " +
                 "(unpickling can run code). If it holds tensors, convert it with Python to safetensors: " +
@@ -144,6 +146,19 @@ public static class Checkpoints
     /// <param name="metadata">Optional string metadata for the file's <c>__metadata__</c>.</param>
     public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
         StateDictLoader.Save(module, path, metadata);
+
+    private static Dictionary<string, Tensor> LoadLegacy(string path)
+    {
+        try
+        {
+            return PyTorchStateDict.Load(path);
+        }
+        catch (InvalidDataException e)
+        {
+            // Refused (a pickled module, a custom class …): say exactly how to re-save it.
+            throw LegacyPyTorchFile.CreateException(path, e);
+        }
+    }
 
     private static string? TensorFlowDataShard(string path)
     {

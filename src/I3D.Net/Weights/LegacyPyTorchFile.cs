@@ -2,8 +2,9 @@ namespace I3D.Net.Weights;
 
 /// <summary>
 /// Recognises legacy (pre-1.6, non-zip) PyTorch files — such as pytorch-i3d's widely used <c>rgb_imagenet.pt</c> —
-/// and explains how to convert them. I3D.Net does not read them: the format is a bare pickle stream, and reading
-/// pickles in general means running code named by the file.
+/// and explains how to convert them. <see cref="PyTorchStateDict"/> reads plain legacy state dicts with a data-only
+/// pickle reader; what it refuses (pickled modules, custom classes: anything that would need code to run) gets the
+/// conversion steps from <see cref="CreateException"/>.
 /// </summary>
 public static class LegacyPyTorchFile
 {
@@ -41,26 +42,18 @@ public static class LegacyPyTorchFile
     /// <returns><see langword="true"/> when the file is a legacy PyTorch file.</returns>
     public static bool IsLegacy(ReadOnlySpan<byte> head) => IsLegacyPickle(head) || IsTar(head);
 
-    /// <summary>Throws <see cref="InvalidDataException"/> with conversion instructions when the file is a legacy PyTorch file.</summary>
-    /// <param name="path">The file.</param>
-    /// <exception cref="InvalidDataException">The file is a legacy PyTorch file.</exception>
-    public static void ThrowIfLegacy(string path)
-    {
-        if (IsLegacy(path))
-        {
-            throw CreateException(path);
-        }
-    }
-
-    /// <summary>The error for a legacy PyTorch file, with a Python snippet that re-saves it in a readable format.</summary>
+    /// <summary>The error for a legacy PyTorch file I3D.Net cannot read, with a Python snippet that re-saves it in a readable format.</summary>
     /// <param name="path">The legacy file.</param>
+    /// <param name="reason">Why it could not be read (the reader's error), or <see langword="null"/>.</param>
     /// <returns>An exception whose message names the file and gives the exact conversion commands.</returns>
-    public static InvalidDataException CreateException(string path) => new(
-        $"'{path}' is a legacy (pre-1.6, non-zip) PyTorch file. I3D.Net does not read it, because that format can only be " +
-        "read by unpickling, which can run code. Convert it once with Python (PyTorch 1.13 or later):" + Environment.NewLine +
+    public static InvalidDataException CreateException(string path, Exception? reason = null) => new(
+        $"'{path}' is a legacy (pre-1.6, non-zip) PyTorch file that I3D.Net cannot read without running code from it" +
+        (reason is null ? "." : $" ({reason.Message}).") +
+        " Convert it once with Python (PyTorch 1.13 or later):" + Environment.NewLine +
         ConversionSnippet(path) + Environment.NewLine +
         "then load the new file. If the file holds a whole module rather than a state dict, weights_only=True refuses it; " +
-        "load it only if you trust its source (weights_only=False) and save module.state_dict() instead.");
+        "load it only if you trust its source (weights_only=False) and save module.state_dict() instead.",
+        reason);
 
     /// <summary>Python that re-saves a legacy file as a zip <c>.pt</c> and as safetensors, loading it without running code.</summary>
     /// <param name="path">The legacy file.</param>

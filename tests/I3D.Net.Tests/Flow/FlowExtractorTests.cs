@@ -64,6 +64,31 @@ public sealed class FlowExtractorTests : IDisposable
     }
 
     [Fact]
+    public async Task Output_is_read_back_by_the_data_pipelines_flow_folder_reader()
+    {
+        var video = WriteVideo("roundtrip", frames: 4);
+        var output = Path.Combine(_root, "flow");
+        await new FlowExtractor(new FarnebackOpticalFlow()).ExtractAsync(new[] { video }, output);
+        var folder = Path.Combine(output, "roundtrip");
+
+        using var reader = new I3D.Net.Data.Video.FlowFolderReader(folder);
+        using var frames = reader.ReadFrames(new[] { 0, 1, 2 });                      // uint8 [T, H, W, 2] (x, y)
+
+        reader.Info.FrameCount.Should().Be(3, "the .done marker is not an image");
+        frames.shape.Should().Equal(3, 48, 64, 2);
+        for (int i = 0; i < 3; i++)
+        {
+            using var x = Cv2.ImRead(Path.Combine(folder, FlowExtractor.ImageName('x', i + 1)), ImreadModes.Grayscale);
+            using var y = Cv2.ImRead(Path.Combine(folder, FlowExtractor.ImageName('y', i + 1)), ImreadModes.Grayscale);
+            x.GetArray(out byte[] xBytes);
+            y.GetArray(out byte[] yBytes);
+            using var scope = NewDisposeScope();
+            frames[i, .., .., 0].flatten().data<byte>().ToArray().Should().Equal(xBytes);
+            frames[i, .., .., 1].flatten().data<byte>().ToArray().Should().Equal(yBytes);
+        }
+    }
+
+    [Fact]
     public async Task Skips_finished_videos_redoes_unfinished_ones_and_reports_progress_in_parallel()
     {
         var videos = new[] { WriteVideo("a", 3), WriteVideo("b", 4), WriteVideo("c", 3) };

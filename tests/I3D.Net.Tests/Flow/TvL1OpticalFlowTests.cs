@@ -20,6 +20,7 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
         flow.shape.Should().Equal(1, 2, 64, 64);
         flow.dtype.Should().Be(ScalarType.Float32);
         var epe = FlowTestData.MeanEndPointError(flow, FlowTestData.Constant(1, 64, 64, dx, dy), border: 8);
+        output.WriteLine($"translation ({dx}, {dy}): mean EPE on interior pixels {epe:F4} px");
         epe.Should().BeLessThan(0.1, "the mean end-point error on interior pixels of an exact translation");
         flow[0, 0].mean().item<float>().Should().BeApproximately((float)dx, 0.1f, "x is channel 0, positive to the right");
         flow[0, 1].mean().item<float>().Should().BeApproximately((float)dy, 0.1f, "y is channel 1, positive downwards");
@@ -45,18 +46,19 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Matches_OpenCV_DualTVL1_with_default_parameters_on_real_frames() => CompareWithOpenCV("cricket112");
+    public void Matches_OpenCV_DualTVL1_with_default_parameters_on_real_frames() => CompareWithOpenCV("cricket112", meanBound: 0.06);
 
     [Fact]
     [Trait("Category", "Heavy")]
-    public void Matches_OpenCV_DualTVL1_with_default_parameters_at_224() => CompareWithOpenCV("cricket224");
+    public void Matches_OpenCV_DualTVL1_with_default_parameters_at_224() => CompareWithOpenCV("cricket224", meanBound: 0.09);
 
     /// <summary>
-    /// OpenCV's own result moves by a mean EPE of 0.03–0.04 px (0.12–0.16 px on moving pixels) when its 8-bit input
-    /// is perturbed by 0.001 grey levels (<c>make_tvl1_fixture.py --sensitivity</c>): up to 7500 iterations amplify
-    /// rounding. An independent implementation cannot be closer than that; the bounds leave 50 % headroom.
+    /// OpenCV's own result moves by a mean EPE of 0.03–0.04 px at 112² and 0.056–0.063 px at 224² (0.12–0.16 px on
+    /// moving pixels) when its 8-bit input is perturbed by 0.001–0.01 grey levels (<c>make_tvl1_fixture.py
+    /// --sensitivity</c>, docs/flow.md): up to 7500 iterations amplify rounding. An independent implementation cannot
+    /// be closer than that; the bounds are about 1.5× that spread.
     /// </summary>
-    private void CompareWithOpenCV(string fixture)
+    private void CompareWithOpenCV(string fixture, double meanBound)
     {
         using var scope = NewDisposeScope();
         var (previous, next, expected) = LoadFixture(fixture);
@@ -69,7 +71,7 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
         double epe = error.mean().item<float>(), movingEpe = error.masked_select(moving).mean().item<float>();
         output.WriteLine($"{fixture}: mean EPE vs OpenCV {epe:F4} px, on pixels moving > 0.5 px {movingEpe:F4} px; " +
                          $"OpenCV mean |flow| {magnitude.mean().item<float>():F3} px");
-        epe.Should().BeLessThan(0.06);
+        epe.Should().BeLessThan(meanBound);
         movingEpe.Should().BeLessThan(0.25);
     }
 
@@ -103,9 +105,27 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
             var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
             using (var inner = NewDisposeScope())
                 new TvL1OpticalFlow().Compute(previous, previous).abs().max().item<float>().Should().BeLessThan(1e-4f);
+            previous.IsInvalid.Should().BeFalse("the caller's frames are not disposed");
             DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before,
                 "every intermediate of thousands of iterations is disposed");
         }
+    }
+
+    [Theory]
+    [InlineData(24, 40, 0.5)]   // the pyramid stops at one level: the next would be 12 px high
+    [InlineData(37, 53, 0.8)]   // odd, non-square sizes through a 4-level pyramid
+    public void Handles_small_and_non_square_frames(int height, int width, double scaleStep)
+    {
+        using var scope = NewDisposeScope();
+        var (previous, next) = FlowTestData.TranslatedTexture(height, width, 0.5, -0.3, seed: 12);
+
+        var flow = new TvL1OpticalFlow(new TvL1OpticalFlowOptions { ScaleStep = scaleStep }).Compute(previous, next);
+
+        flow.shape.Should().Equal(1, 2, height, width);
+        FlowTestData.MeanEndPointError(flow, FlowTestData.Constant(1, height, width, 0.5, -0.3), border: 6).Should().BeLessThan(0.15);
+        using var tiny = new TvL1OpticalFlow().Compute(previous.narrow(1, 0, 3).narrow(2, 0, 3), next.narrow(1, 0, 3).narrow(2, 0, 3));
+        tiny.shape.Should().Equal(1, 2, 3, 3);
+        tiny.isfinite().all().item<bool>().Should().BeTrue();
     }
 
     [Fact]

@@ -61,3 +61,25 @@ public class CancellationAndMemoryTests
         }
     }
 }
+
+[Collection(TrainingCollection.Name)]
+public class StaleGradientTests
+{
+    [Fact]
+    public async Task GradientsLeftOnTheModelDoNotLeakIntoTheFirstStep()
+    {
+        static TrainingOptions Options() => new() { Device = "cpu", Optimizer = { Momentum = 0 } };
+        using var clean = new TinyClassifier(dropoutProbability: 0);
+        using var dirty = new TinyClassifier(dropoutProbability: 0);
+        using (var g = torch.enable_grad())
+        using (var scope = torch.NewDisposeScope())
+        {
+            dirty.eval(); // no BatchNorm statistics update, only gradients
+            dirty.forward(torch.ones([2, 3, 4, 8, 8])).sum().backward(); // stale gradients, e.g. from a cancelled run
+        }
+        using var data = new SyntheticClipSource(samples: 4, batchSize: 4);
+        await new I3DTrainer(ClassifierAdapter.Rgb(clean)).FitAsync(data, options: Options());
+        await new I3DTrainer(ClassifierAdapter.Rgb(dirty)).FitAsync(data, options: Options());
+        TrainingTestHelpers.ShouldBeBitIdentical(TrainingTestHelpers.Snapshot(dirty), TrainingTestHelpers.Snapshot(clean));
+    }
+}

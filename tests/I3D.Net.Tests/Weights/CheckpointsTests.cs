@@ -46,38 +46,34 @@ public sealed class CheckpointsTests : IDisposable
     }
 
     [Fact]
-    public void LegacyPyTorchFileIsRefusedWithExactConversionSteps()
+    public void LegacyStateDictsLoadAndUnreadableLegacyFilesGetExactConversionSteps()
     {
+        using var scope = NewDisposeScope();
         var path = PyTorchFixture("legacy_pickle_p2.pt");
         LegacyPyTorchFile.IsLegacy(path).Should().BeTrue();
         LegacyPyTorchFile.IsLegacy(PyTorchFixture("zip_state_dict.pt")).Should().BeFalse();
         LegacyPyTorchFile.IsLegacy(PyTorchFixture("plain.pkl")).Should().BeFalse("a pickle without torch's magic number is not a PyTorch file");
 
-        var act = () => Checkpoints.LoadStateDict(path);
-
-        var message = act.Should().Throw<InvalidDataException>().Which.Message;
-        message.Should().ContainAll(
-            path,
-            "legacy (pre-1.6, non-zip) PyTorch file",
-            "import torch; from safetensors.torch import save_file",
-            "sd = torch.load(\"legacy_pickle_p2.pt\", map_location=\"cpu\", weights_only=True)",
-            "torch.save(sd, \"legacy_pickle_p2_zip.pt\")",
-            "save_file({k: v.contiguous() for k, v in sd.items()}, \"legacy_pickle_p2.safetensors\")");
-        LegacyPyTorchFile.ConversionSnippet(path).Split(Environment.NewLine).Should().HaveCount(3);
-        FluentActions.Invoking(() => LegacyPyTorchFile.ThrowIfLegacy(PyTorchFixture("legacy_pickle_p4.pt")))
-            .Should().Throw<InvalidDataException>().WithMessage("*legacy_pickle_p4.pt*weights_only=True*");
-    }
-
-    [Fact]
-    public void PyTorchZipStateDictsLoadThroughTheSameEntryPoint()
-    {
-        using var scope = NewDisposeScope();
-        var sd = Checkpoints.LoadStateDict(PyTorchFixture("zip_state_dict.pt"));
-
+        var sd = Checkpoints.LoadStateDict(path);
         sd.Keys.Should().Equal("w", "b");
         sd["w"].data<float>().ToArray().Should().Equal(0f, 1f, 2f, 3f);
-        sd["w"].shape.Should().Equal(2, 2);
-        sd["b"].data<long>().ToArray().Should().Equal(1L, 2L);
+
+        // A pickled module needs code to rebuild: refused, with the way out.
+        var module = PyTorchFixture("legacy_whole_module.pt");
+        Checkpoints.DetectFormat(module).Should().Be(CheckpointFormat.PyTorchLegacy);
+        var act = () => Checkpoints.LoadStateDict(module);
+
+        var error = act.Should().Throw<InvalidDataException>().Which;
+        error.InnerException.Should().BeOfType<InvalidDataException>("the reader's own reason is kept");
+        error.Message.Should().ContainAll(
+            module,
+            "legacy (pre-1.6, non-zip) PyTorch file",
+            "import torch; from safetensors.torch import save_file",
+            "sd = torch.load(\"legacy_whole_module.pt\", map_location=\"cpu\", weights_only=True)",
+            "torch.save(sd, \"legacy_whole_module_zip.pt\")",
+            "save_file({k: v.contiguous() for k, v in sd.items()}, \"legacy_whole_module.safetensors\")",
+            "whole module");
+        LegacyPyTorchFile.ConversionSnippet(path).Split(Environment.NewLine).Should().HaveCount(3);
     }
 
     [Fact]

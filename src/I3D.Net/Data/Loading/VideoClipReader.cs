@@ -2,6 +2,7 @@ using I3D.Net.Data.Annotations;
 using I3D.Net.Data.Sampling;
 using I3D.Net.Data.Transforms;
 using I3D.Net.Data.Video;
+using I3D.Net.Flow;
 using static TorchSharp.torch;
 
 namespace I3D.Net.Data.Loading;

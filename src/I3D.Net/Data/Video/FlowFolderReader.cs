@@ -6,7 +6,7 @@ namespace I3D.Net.Data.Video;
 /// <summary>
 /// Reads pre-computed optical flow stored as pairs of grayscale JPEGs: <c>x_00001.jpg</c>/<c>y_00001.jpg</c>
 /// (denseflow) or <c>flow_x_00001.jpg</c>/<c>flow_y_00001.jpg</c> (mmaction2). Values are quantised displacements:
-/// see <see cref="FlowQuantization"/>. Frames come out as uint8 <c>[T, H, W, 2]</c> with channels (x, y).
+/// see <see cref="I3D.Net.Flow.FlowQuantization"/>. Frames come out as uint8 <c>[T, H, W, 2]</c> with channels (x, y).
 /// </summary>
 public sealed class FlowFolderReader : IFrameReader
 {

@@ -20,8 +20,8 @@ internal sealed class FrameGather : IDisposable
     private readonly Mat _flipped = new();
     private readonly FloatPlanes? _planes;
     private byte[]? _buffer;
-    private float[]? _floats;
-    private GCHandle _floatsHandle;
+    private Tensor? _floats;       // native [C, T, H, W] float32, written in place (no managed large-object allocation)
+    private IntPtr _floatsData;
     private int _height, _width, _channels;
 
     public FrameGather(IReadOnlyList<int> frameIndices, int frameCount, string path, FrameGeometry? geometry = null, FloatPlanes? planes = null)
@@ -130,7 +130,11 @@ internal sealed class FrameGather : IDisposable
     public Tensor ToTensor()
     {
         if (_floats is not null)
-            return tensor(_floats, [_channels, _count, _height, _width], ScalarType.Float32);
+        {
+            var result = _floats;
+            _floats = null;
+            return result;
+        }
         if (_buffer is null)
             throw new InvalidOperationException("No frames were stored.");
         return tensor(_buffer, [_count, _height, _width, _channels], ScalarType.Byte);
@@ -144,8 +148,9 @@ internal sealed class FrameGather : IDisposable
         if (_floats is null)
         {
             (_height, _width, _channels) = (height, width, channels);
-            _floats = new float[(long)channels * _count * height * width];
-            _floatsHandle = GCHandle.Alloc(_floats, GCHandleType.Pinned);
+            _floats = empty([channels, _count, height, width], ScalarType.Float32);
+            using var storage = _floats.storage<float>();
+            _floatsData = storage.data_ptr();
         }
         else if (height != _height || width != _width || channels != _channels)
         {
@@ -163,7 +168,7 @@ internal sealed class FrameGather : IDisposable
         try
         {
             var planeBytes = (long)height * width * sizeof(float);
-            var basePtr = _floatsHandle.AddrOfPinnedObject();
+            var basePtr = _floatsData;
             foreach (var pos in _positions[frameIndex])
             {
                 for (var c = 0; c < channels; c++)
@@ -184,8 +189,7 @@ internal sealed class FrameGather : IDisposable
 
     public void Dispose()
     {
-        if (_floatsHandle.IsAllocated)
-            _floatsHandle.Free();
+        _floats?.Dispose();
         _resized.Dispose();
         _converted.Dispose();
         _flipped.Dispose();

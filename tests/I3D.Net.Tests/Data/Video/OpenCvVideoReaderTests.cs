@@ -117,6 +117,12 @@ public class OpenCvVideoReaderTests
         viaFfmpeg.Info.FrameCount.Should().Be(DataTestFiles.Frames);
         using var frames = viaFfmpeg.ReadFrames(Shuffled);
         DataTestFiles.ShouldShowFrames(frames, Shuffled);
+        var geometry = new FrameGeometry(40, 30, 4, 2, 32, 24) { FlipHorizontal = true };
+        using var cropped = viaFfmpeg.ReadFrames(Shuffled, geometry);
+        cropped.shape.Should().Equal(Shuffled.Length, 24, 32, 3);
+        using var planes = viaFfmpeg.ReadFramesChannelsFirst(Shuffled, geometry, 1 / 127.5, -1);
+        using var expected = cropped.permute(3, 0, 1, 2).to_type(ScalarType.Float32).div(127.5).sub(1);
+        planes.allclose(expected, rtol: 0, atol: 1e-5).Should().BeTrue();
     }
 
     [Fact]
