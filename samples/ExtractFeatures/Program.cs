@@ -102,7 +102,7 @@ root.SetAction(async (parse, ct) =>
                     var chunk = windows.Skip(w0).Take(k).ToArray();
                     var source = FrameRateResampler.SourceIndices(chunk.SelectMany(x => x).ToArray(), reader.Info.FrameCount, reader.Info.Fps, parse.GetValue(fps));
                     var raw = reader.ReadFrames(source);                                      // [K·T, H, W, C] uint8
-                    var values = useFlow ? I3D.Net.Data.Video.FlowQuantization.ToPixels(raw) : raw.to_type(ScalarType.Float32);
+                    var values = useFlow ? FlowQuantization.Dequantize(raw) : raw.to_type(ScalarType.Float32);
                     var clips = values.reshape(chunk.Length, t, values.shape[1], values.shape[2], values.shape[3]).permute(0, 4, 1, 2, 3).contiguous();
                     var (rgb, flow) = useFlow ? transform.Apply(null, clips, 0, 0, 0) : transform.Apply(clips, null, 0, 0, 0);
                     using (no_grad())

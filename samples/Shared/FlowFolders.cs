@@ -35,7 +35,7 @@ internal static class FlowFolders
             next.Add(gray[1..]);
         }
         var flow = method.Compute(cat(previous, 0).to(device), cat(next, 0).to(device));   // [ΣT-1, 2, H, W] pixels
-        var quantised = I3D.Net.Data.Video.FlowQuantization.FromPixels(flow).cpu();                             // uint8, ±20 px -> 0-255
+        var quantised = FlowQuantization.Quantize(flow).cpu();                             // uint8, ±20 px -> 0-255
         var offset = 0L;
         for (int v = 0; v < videos.Count; v++)
         {
