@@ -23,7 +23,7 @@ var frames = new Option<int>("--frames") { Description = "frames per clip (I3D: 
 var clips = new Option<int>("--clips") { Description = "evenly spaced clips whose softmax is averaged", DefaultValueFactory = _ => 1 };
 var shortSide = new Option<int?>("--short-side") { Description = "resize the shorter side to this (I3D: 256; omit with --crop 0 to keep the frames)", DefaultValueFactory = _ => 256 };
 var crop = new Option<int>("--crop") { Description = "centre crop (I3D: 224; 0 keeps the whole frame)", DefaultValueFactory = _ => 224 };
-var fps = new Option<double?>("--fps") { Description = "resample to this frame rate first (I3D: 25)", DefaultValueFactory = _ => 25 };
+var fps = new Option<double?>("--fps") { Description = "resample to this frame rate first (I3D: 25; 0 keeps the source rate)", DefaultValueFactory = _ => 25 };
 var device = SampleOptions.Device();
 var tvl1 = SampleOptions.FlowQuality();
 
@@ -49,7 +49,7 @@ root.SetAction(async (parse, ct) =>
     var options = ClipLoaderOptions.Evaluation with
     {
         ClipLength = parse.GetValue(frames),
-        TargetFps = parse.GetValue(fps),
+        TargetFps = parse.GetValue(fps) is > 0 and var rate ? rate : null,
         Sampling = k > 1 ? ClipSamplingMode.EvenlySpaced : ClipSamplingMode.Center,
         ClipsPerSample = k,
         Modality = model.TwoStream is not null ? ClipModality.RgbAndFlow : model.ReadsRgb ? ClipModality.Rgb : ClipModality.Flow,

@@ -25,7 +25,7 @@ var frames = new Option<int>("--frames") { Description = "frames per clip/window
 var stride = new Option<int>("--stride") { Description = "frames between window starts (sliding mode)", DefaultValueFactory = _ => 32 };
 var shortSide = new Option<int>("--short-side") { Description = "resize the shorter side to this", DefaultValueFactory = _ => 256 };
 var crop = new Option<int>("--crop") { Description = "centre crop", DefaultValueFactory = _ => 224 };
-var fps = new Option<double?>("--fps") { Description = "resample to this frame rate first (I3D: 25)", DefaultValueFactory = _ => 25 };
+var fps = new Option<double?>("--fps") { Description = "resample to this frame rate first (I3D: 25; 0 keeps the source rate)", DefaultValueFactory = _ => 25 };
 var batch = new Option<int>("--batch") { Description = "windows per forward pass", DefaultValueFactory = _ => 4 };
 var output = new Option<DirectoryInfo>("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("features") };
 var device = SampleOptions.Device();
@@ -67,6 +67,7 @@ root.SetAction(async (parse, ct) =>
 
     var outDir = parse.GetRequiredValue(output);
     outDir.Create();
+    var targetFps = parse.GetValue(fps) is > 0 and var rate ? rate : (double?)null;
     var (t, s, k) = (parse.GetValue(frames), Math.Max(1, parse.GetValue(stride)), Math.Max(1, parse.GetValue(batch)));
     var transform = new ClipTransform(new ClipTransformOptions { ShortSide = parse.GetValue(shortSide), CropSize = parse.GetValue(crop) });
     var method = new TvL1OpticalFlow(parse.GetValue(tvl1).ToOptions());
@@ -91,7 +92,7 @@ root.SetAction(async (parse, ct) =>
             }
             using (reader)
             {
-                var n = FrameRateResampler.ResampledCount(reader.Info.FrameCount, reader.Info.Fps, parse.GetValue(fps));
+                var n = FrameRateResampler.ResampledCount(reader.Info.FrameCount, reader.Info.Fps, targetFps);
                 var windows = parse.GetValue(mode) == "clip" || n <= t
                     ? [ClipSampler.CenterWindow(n, t, 1)]
                     : Enumerable.Range(0, (n - t) / s + 1).Select(w => ClipSampler.Window(w * s, n, t, 1)).ToArray();
@@ -100,7 +101,7 @@ root.SetAction(async (parse, ct) =>
                 {
                     using var scope = NewDisposeScope();
                     var chunk = windows.Skip(w0).Take(k).ToArray();
-                    var source = FrameRateResampler.SourceIndices(chunk.SelectMany(x => x).ToArray(), reader.Info.FrameCount, reader.Info.Fps, parse.GetValue(fps));
+                    var source = FrameRateResampler.SourceIndices(chunk.SelectMany(x => x).ToArray(), reader.Info.FrameCount, reader.Info.Fps, targetFps);
                     var raw = reader.ReadFrames(source);                                      // [K·T, H, W, C] uint8
                     var values = useFlow ? FlowQuantization.Dequantize(raw) : raw.to_type(ScalarType.Float32);
                     var clips = values.reshape(chunk.Length, t, values.shape[1], values.shape[2], values.shape[3]).permute(0, 4, 1, 2, 3).contiguous();
@@ -110,7 +111,7 @@ root.SetAction(async (parse, ct) =>
                 }
                 using var all = cat(features, 0);
                 foreach (var f in features) f.Dispose();
-                using var starts = tensor(windows.Select(x => (long)FrameRateResampler.SourceIndex(x[0], reader.Info.FrameCount, reader.Info.Fps, parse.GetValue(fps))).ToArray());
+                using var starts = tensor(windows.Select(x => (long)FrameRateResampler.SourceIndex(x[0], reader.Info.FrameCount, reader.Info.Fps, targetFps)).ToArray());
                 var name = Path.Combine(outDir.FullName, Path.GetFileNameWithoutExtension(video));
                 SafeTensorsFile.Save(name + ".safetensors", new Dictionary<string, Tensor> { ["features"] = all, ["window_starts"] = starts },
                     new Dictionary<string, string>
@@ -118,7 +119,7 @@ root.SetAction(async (parse, ct) =>
                         ["video"] = Path.GetFullPath(video),
                         ["stream"] = useFlow ? "flow" : "rgb",
                         ["frames_per_window"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        ["fps"] = parse.GetValue(fps)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "source",
+                        ["fps"] = targetFps?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "source",
                     });
                 NpyFile.Save(name + ".npy", all);
                 Console.WriteLine($"{Path.GetFileName(video)}: {all.shape[0]} window(s) x {all.shape[1]} features -> {name}.safetensors/.npy ({watch.Elapsed.TotalSeconds:F1} s)");

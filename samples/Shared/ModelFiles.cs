@@ -3,7 +3,6 @@ using I3D.Net.Models;
 using I3D.Net.Training;
 using I3D.Net.Weights;
 using I3D.Net.Weights.SafeTensors;
-using I3D.Net.Weights.TensorFlow;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,27 +45,24 @@ internal static class ModelFiles
         string format;
         if (Directory.Exists(path) && File.Exists(Path.Combine(path, CheckpointStore.StateFileName)))
             return LoadTrainerCheckpoint(path, classNamesFile, options);
-        if (Directory.Exists(path) || path.EndsWith(".index", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase))
-        {
-            stateDict = KineticsI3DCheckpoint.LoadStateDict(path);
-            format = "TensorFlow checkpoint (kinetics-i3d)";
-        }
-        else if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Weights file '{path}' does not exist (expected .safetensors, .pt/.pth, a TensorFlow model.ckpt(.index) or a checkpoint folder).", path);
-        }
-        else if (path.EndsWith(".pt", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pth", StringComparison.OrdinalIgnoreCase))
-        {
-            stateDict = PyTorchStateDict.Load(path);
-            format = "PyTorch state dict";
-        }
-        else
+        // The library recognises the format by content: safetensors, PyTorch zip or legacy files, TensorFlow checkpoints.
+        var detected = Checkpoints.DetectFormat(path);
+        if (detected == CheckpointFormat.SafeTensors)
         {
             stateDict = SafeTensorsFile.Load(path, out var metadata);
-            format = "safetensors";
             if (metadata.TryGetValue("classes", out var names))
                 metadataNames = names.Split('\n');
         }
+        else
+        {
+            stateDict = Checkpoints.LoadStateDict(path);
+        }
+        format = detected switch
+        {
+            CheckpointFormat.SafeTensors => "safetensors",
+            CheckpointFormat.TensorFlowCheckpoint => "TensorFlow checkpoint (kinetics-i3d)",
+            _ => "PyTorch state dict",
+        };
 
         try
         {
