@@ -6,6 +6,7 @@
 #   3. ExtractFeatures: sliding windows -> .safetensors and .npy of [3, 1024] float32
 #   4. ComputeFlow: Farneback on the dataset's videos -> flow folders; a second run skips them all
 #   5. Hosted: one epoch through the generic host, options bound from the command line
+#   6. FineTune: one epoch on the demo's path/label lists, then --resume to a second epoch
 set -euo pipefail
 start=$(date +%s)
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ say() { printf 'samples-smoke: [%3ds] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 fail() { printf 'samples-smoke: FAILED: %s\n' "$*" >&2; exit 1; }
 expect() { grep -qE "$2" <<<"$1" || { echo "$1"; fail "$3"; }; }
 bin() { echo "samples/$1/bin/Release/net10.0/$1.dll"; }
-for p in I3D.Net.Demo Classify ExtractFeatures ComputeFlow Hosted; do
+for p in I3D.Net.Demo Classify ExtractFeatures ComputeFlow Hosted FineTune; do
   [[ -f "$(bin "$p")" ]] || fail "$(bin "$p") is missing: build the solution in Release first"
 done
 work=$(mktemp -d "${TMPDIR:-/tmp}/i3d-samples.XXXXXX")
@@ -62,4 +63,15 @@ out=$(dotnet "$(bin Hosted)" --Worker:Output "$work/hosted" --Worker:Classes 2 -
 expect "$out" 'Trained 1 epochs' "Hosted did not train"
 [[ -d "$work/hosted/checkpoints" ]] || fail "Hosted wrote no checkpoint"
 say "Hosted: one epoch via AddI3DTraining"
+# 6. FineTune, interrupted after one epoch and resumed.
+ft=(--data "$work/demo/data" --format list --train "$work/demo/data/train.txt" --val "$work/demo/data/val.txt" --init scratch
+    --batch 2 --frames 8 --crop 32 --workers 1 --out "$work/finetune")
+out=$(dotnet "$(bin FineTune)" "${ft[@]}" --epochs 1 2>&1) || { echo "$out"; fail "FineTune failed"; }
+expect "$out" 'Completed after 1 epoch\(s\), 4 steps' "FineTune did not train 4 steps"
+expect "$out" 'validation \(2 videos\): top-1' "FineTune printed no validation metrics"
+out=$(dotnet "$(bin FineTune)" "${ft[@]}" --epochs 2 --resume 2>&1) || { echo "$out"; fail "FineTune --resume failed"; }
+expect "$out" 'resumed from .*checkpoint-000000004' "FineTune did not resume from step 4"
+expect "$out" 'Completed after 2 epoch\(s\), 8 steps' "FineTune did not continue to step 8"
+[[ -s "$work/finetune/model.safetensors" ]] || fail "FineTune wrote no model.safetensors"
+say "FineTune: one epoch, resumed to two"
 say "passed"

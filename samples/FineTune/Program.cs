@@ -74,6 +74,9 @@ async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     var classes = trainSet.Classes;
     Console.WriteLine($"data: {trainSet.Count} training and {valSet?.Count ?? 0} validation videos, {classes.Count} classes; {mode}");
 
+    var outDir = parse.GetRequiredValue(output).FullName;
+    if (!parse.GetValue(resume) && Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
+        throw new ArgumentException($"'{outDir}' already holds checkpoints: pass --resume to continue from them, or choose another --out.");
     var (module, adapter, description) = await CreateModelAsync(parse, mode, classes.Count, ct);
     using var _ = module;
     Console.WriteLine($"model: {description}; libtorch {torch.__version__} on {target.type}");
@@ -91,9 +94,6 @@ async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
         Transform = new ClipTransformOptions { ShortSide = shortSide, CropSize = c },
     });
 
-    var outDir = parse.GetRequiredValue(output).FullName;
-    if (!parse.GetValue(resume) && Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
-        throw new ArgumentException($"'{outDir}' already holds checkpoints: pass --resume to continue from them, or choose another --out.");
     var steps = (long)parse.GetValue(epochs) * trainLoader.BatchesPerEpoch;
     var options = new TrainingOptions
     {
