@@ -5,94 +5,23 @@ table, so one command on the GPU machine shows both side by side.
     python3 benchmarks/pytorch_baseline.py --device cuda --batch 8 --frames 64 --size 224 --sections model,train
 
 Recipes: `eager-fp32` (plain eager), `eager-bf16-cl` (autocast bf16 + channels_last_3d, PyTorch's best eager recipe)
-and, with --compile, `compile-bf16-cl`. The model is written here from the architecture (TF-SAME padding, BN eps 1e-3),
+and, with --compile, `compile-bf16-cl`. The model is tools/reference_i3d.py (TF-SAME padding, BN eps 1e-3),
 independent of I3D.Net.
 """
 import argparse
 import datetime
+import os
 import statistics
+import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
-
-def same_pad(size, k, s):
-    out = -(-size // s)
-    total = max((out - 1) * s + k - size, 0)
-    return total // 2, total - total // 2
-
-
-class Unit(torch.nn.Module):
-    def __init__(self, cin, cout, k, s=1, bn=True, bias=False, relu=True):
-        super().__init__()
-        self.k, self.s, self.relu = (k,) * 3, (s,) * 3, relu
-        self.conv3d = torch.nn.Conv3d(cin, cout, self.k, self.s, bias=bias)
-        self.bn = torch.nn.BatchNorm3d(cout, eps=1e-3, momentum=0.01) if bn else None
-
-    def forward(self, x):
-        pads = [same_pad(x.shape[2 + d], self.k[d], self.s[d]) for d in range(3)]
-        x = self.conv3d(F.pad(x, (*pads[2], *pads[1], *pads[0])))
-        if self.bn is not None:
-            x = self.bn(x)
-        return F.relu(x) if self.relu else x
-
-
-def max_pool(x, k, s):
-    pads = [same_pad(x.shape[2 + d], k[d], s[d]) for d in range(3)]
-    return F.max_pool3d(F.pad(x, (*pads[2], *pads[1], *pads[0]), value=float("-inf")), k, s)
-
-
-class Mixed(torch.nn.Module):
-    def __init__(self, cin, w):
-        super().__init__()
-        self.b0 = Unit(cin, w[0], 1)
-        self.b1a, self.b1b = Unit(cin, w[1], 1), Unit(w[1], w[2], 3)
-        self.b2a, self.b2b = Unit(cin, w[3], 1), Unit(w[3], w[4], 3)
-        self.b3b = Unit(cin, w[5], 1)
-        self.out = w[0] + w[2] + w[4] + w[5]
-
-    def forward(self, x):
-        return torch.cat([self.b0(x), self.b1b(self.b1a(x)), self.b2b(self.b2a(x)),
-                          self.b3b(max_pool(x, (3, 3, 3), (1, 1, 1)))], 1)
-
-
-WIDTHS = [("Mixed_3b", (64, 96, 128, 16, 32, 32)), ("Mixed_3c", (128, 128, 192, 32, 96, 64)), ("pool4", None),
-          ("Mixed_4b", (192, 96, 208, 16, 48, 64)), ("Mixed_4c", (160, 112, 224, 24, 64, 64)),
-          ("Mixed_4d", (128, 128, 256, 24, 64, 64)), ("Mixed_4e", (112, 144, 288, 32, 64, 64)),
-          ("Mixed_4f", (256, 160, 320, 32, 128, 128)), ("pool5", None),
-          ("Mixed_5b", (256, 160, 320, 32, 128, 128)), ("Mixed_5c", (384, 192, 384, 48, 128, 128))]
-
-
-class I3D(torch.nn.Module):
-    def __init__(self, classes=400, cin=3):
-        super().__init__()
-        self.Conv3d_1a_7x7 = Unit(cin, 64, 7, 2)
-        self.Conv3d_2b_1x1 = Unit(64, 64, 1)
-        self.Conv3d_2c_3x3 = Unit(64, 192, 3)
-        c, self.order = 192, []
-        for name, w in WIDTHS:
-            if w is not None:
-                block = Mixed(c, w)
-                setattr(self, name, block)
-                c = block.out
-            self.order.append(name)
-        self.dropout = torch.nn.Dropout(0.5)
-        self.logits = Unit(1024, classes, 1, bn=False, bias=True, relu=False)
-
-    def forward(self, x):
-        x = max_pool(self.Conv3d_1a_7x7(x), (1, 3, 3), (1, 2, 2))
-        x = max_pool(self.Conv3d_2c_3x3(self.Conv3d_2b_1x1(x)), (1, 3, 3), (1, 2, 2))
-        for name in self.order:
-            if name == "pool4":
-                x = max_pool(x, (3, 3, 3), (2, 2, 2))
-            elif name == "pool5":
-                x = max_pool(x, (2, 2, 2), (2, 2, 2))
-            else:
-                x = getattr(self, name)(x)
-        k = (min(2, x.shape[2]), min(7, x.shape[3]), min(7, x.shape[4]))
-        x = self.logits(self.dropout(F.avg_pool3d(x, k, (1, 1, 1))))
-        return x.mean((2, 3, 4))
+# The reference model lives in tools/ (in a prepared gpu-out/ folder, next to this script).
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [_here, os.path.join(_here, "..", "tools")]
+from reference_i3d import ReferenceI3D  # noqa: E402
 
 
 def median_ms(fn, device, reps, warmup):
@@ -141,7 +70,7 @@ def main():
             recipes.append(("compile-bf16-cl", True, torch.channels_last_3d))
     sections = a.sections.split(",")
     for name, bf16, fmt in recipes:
-        model = I3D().to(dev).to(memory_format=fmt)
+        model = ReferenceI3D().to(dev).to(memory_format=fmt)
         run = torch.compile(model) if name.startswith("compile") else model
         x = (torch.rand(a.batch, 3, a.frames, a.size, a.size, device=dev) * 2 - 1).to(memory_format=fmt)
         y = torch.randint(0, 400, (a.batch,), device=dev)

@@ -10,7 +10,7 @@ cmd=${1:-run}
 case "$cmd" in
   prepare)
     bash eng/gpu/prepare.sh benchmarks/I3D.Net.Benchmarks gpu-out
-    cp benchmarks/pytorch_baseline.py benchmarks/compare_tables.py benchmarks/run-gpu.sh gpu-out/
+    cp benchmarks/pytorch_baseline.py benchmarks/compare_tables.py benchmarks/run-gpu.sh tools/reference_i3d.py gpu-out/
     echo "run-gpu: ready; carry gpu-out and run: bash gpu-out/run-gpu.sh run"
     ;;
   run)

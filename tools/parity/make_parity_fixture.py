@@ -5,9 +5,7 @@ architecture, for weights and inputs that both sides compute from the same integ
 Run with Debian's PyTorch:  apt-get install python3-torch  &&  /usr/bin/python3 tools/parity/make_parity_fixture.py
 Writes tests/I3D.Net.Tests/Fixtures/parity/*.safetensors. The C# twin of the formula is tests/.../Parity/FormulaTensors.cs.
 
-Written from the architecture description (Carreira & Zisserman 2017; DeepMind's kinetics-i3d layer table) with the
-pytorch-i3d state-dict key layout; it shares no code with I3D.Net. TF "SAME" padding is done the plain way here: an
-explicit zero pad before every conv and a -inf pad before every max pool.
+The model is tools/reference_i3d.py: written from the architecture description, sharing no code with I3D.Net.
 """
 import json
 import math
@@ -18,6 +16,9 @@ import sys
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from reference_i3d import ReferenceI3D, head_pool  # noqa: E402
 
 MASK = 0xFFFFFFFF
 
@@ -68,90 +69,6 @@ def formula_tensor(key, shape):
     return torch.from_numpy(v.astype(np.float32).reshape(shape))
 
 
-def same_pad(size, k, s):
-    out = -(-size // s)
-    total = max((out - 1) * s + k - size, 0)
-    return total // 2, total - total // 2
-
-
-def pad_args(x, k, s):
-    (t0, t1), (h0, h1), (w0, w1) = (same_pad(x.shape[2 + d], k[d], s[d]) for d in range(3))
-    return (w0, w1, h0, h1, t0, t1)
-
-
-class Unit(torch.nn.Module):
-    def __init__(self, cin, cout, k, s=1, bn=True, bias=False, relu=True):
-        super().__init__()
-        self.k, self.s, self.relu = (k,) * 3, (s,) * 3, relu
-        self.conv3d = torch.nn.Conv3d(cin, cout, self.k, self.s, bias=bias)
-        self.bn = torch.nn.BatchNorm3d(cout, eps=1e-3, momentum=0.01) if bn else None
-
-    def forward(self, x):
-        x = self.conv3d(F.pad(x, pad_args(x, self.k, self.s)))
-        if self.bn is not None:
-            x = self.bn(x)
-        return F.relu(x) if self.relu else x
-
-
-def max_pool(x, k, s):
-    return F.max_pool3d(F.pad(x, pad_args(x, k, s), value=float("-inf")), k, s)
-
-
-class Mixed(torch.nn.Module):
-    def __init__(self, cin, w):
-        super().__init__()
-        self.b0 = Unit(cin, w[0], 1)
-        self.b1a, self.b1b = Unit(cin, w[1], 1), Unit(w[1], w[2], 3)
-        self.b2a, self.b2b = Unit(cin, w[3], 1), Unit(w[3], w[4], 3)
-        self.b3b = Unit(cin, w[5], 1)
-        self.out = w[0] + w[2] + w[4] + w[5]
-
-    def forward(self, x):
-        return torch.cat([self.b0(x), self.b1b(self.b1a(x)), self.b2b(self.b2a(x)),
-                          self.b3b(max_pool(x, (3, 3, 3), (1, 1, 1)))], 1)
-
-
-WIDTHS = {
-    "Mixed_3b": (64, 96, 128, 16, 32, 32), "Mixed_3c": (128, 128, 192, 32, 96, 64),
-    "Mixed_4b": (192, 96, 208, 16, 48, 64), "Mixed_4c": (160, 112, 224, 24, 64, 64),
-    "Mixed_4d": (128, 128, 256, 24, 64, 64), "Mixed_4e": (112, 144, 288, 32, 64, 64),
-    "Mixed_4f": (256, 160, 320, 32, 128, 128), "Mixed_5b": (256, 160, 320, 32, 128, 128),
-    "Mixed_5c": (384, 192, 384, 48, 128, 128),
-}
-
-
-class ReferenceI3D(torch.nn.Module):
-    def __init__(self, classes, cin):
-        super().__init__()
-        self.Conv3d_1a_7x7 = Unit(cin, 64, 7, 2)
-        self.Conv3d_2b_1x1 = Unit(64, 64, 1)
-        self.Conv3d_2c_3x3 = Unit(64, 192, 3)
-        c = 192
-        for name, w in WIDTHS.items():
-            block = Mixed(c, w)
-            setattr(self, name, block)
-            c = block.out
-        self.logits = Unit(1024, classes, 1, bn=False, bias=True, relu=False)
-
-    def mixed_5c(self, x):
-        x = self.Conv3d_1a_7x7(x)
-        x = max_pool(x, (1, 3, 3), (1, 2, 2))
-        x = self.Conv3d_2c_3x3(self.Conv3d_2b_1x1(x))
-        x = max_pool(x, (1, 3, 3), (1, 2, 2))
-        x = self.Mixed_3c(self.Mixed_3b(x))
-        x = max_pool(x, (3, 3, 3), (2, 2, 2))
-        for name in ("Mixed_4b", "Mixed_4c", "Mixed_4d", "Mixed_4e", "Mixed_4f"):
-            x = getattr(self, name)(x)
-        x = max_pool(x, (2, 2, 2), (2, 2, 2))
-        return self.Mixed_5c(self.Mixed_5b(x))
-
-    def forward(self, x):
-        m = self.mixed_5c(x)
-        pooled = F.avg_pool3d(m, (2, 7, 7), (1, 1, 1))  # VALID; inputs here keep Mixed_5c >= 2x7x7
-        per_time = self.logits(pooled).squeeze(4).squeeze(3)  # dropout is identity in eval
-        return m, per_time, per_time.mean(2)
-
-
 def write_safetensors(path, tensors, metadata):
     header, blobs, offset = {"__metadata__": metadata}, [], 0
     for name, t in tensors.items():
@@ -177,8 +94,8 @@ def make_case(out_dir, name, classes, shape):
             else:
                 t.copy_(formula_tensor(key, tuple(t.shape)))
         x = formula_tensor("input", shape)
-        mixed_5c, per_time, logits = model(x)
-    features = F.avg_pool3d(mixed_5c, (2, 7, 7), (1, 1, 1)).mean((2, 3, 4))
+        mixed_5c, per_time, logits = model.endpoints(x)
+    features = head_pool(mixed_5c).mean((2, 3, 4))
     write_safetensors(os.path.join(out_dir, f"{name}.safetensors"),
                       {"logits": logits, "per_time_logits": per_time, "mixed_5c": mixed_5c, "features": features},
                       {"input_shape": json.dumps(list(shape)), "num_classes": str(classes),

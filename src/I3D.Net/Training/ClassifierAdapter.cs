@@ -34,6 +34,28 @@ public abstract class ClassifierAdapter
         return streams.Count == 1 ? streams[0] : streams.Aggregate((a, x) => a + x);
     }
 
+    /// <summary>
+    /// Builds a second adapter over new modules of the same architecture (the same state-dict keys and shapes; the
+    /// weights need not match), which <see cref="TrainingPrecision.BFloat16Mixed"/> training converts to bfloat16 and
+    /// uses as its compute copy. The trainer owns and disposes what this returns. Adapters of <see cref="InceptionI3D"/>
+    /// and <see cref="TwoStreamI3D"/> build one; others return null unless made with <see cref="WithComputeCopy"/>.
+    /// </summary>
+    public virtual ClassifierAdapter? CreateComputeCopy() => null;
+
+    /// <summary>
+    /// This adapter, with <paramref name="createCopy"/> as its <see cref="CreateComputeCopy"/>: needed for mixed-precision
+    /// training of modules other than I3D, e.g. <c>ClassifierAdapter.Rgb(net).WithComputeCopy(() =&gt; ClassifierAdapter.Rgb(new MyNet()))</c>.
+    /// </summary>
+    /// <param name="createCopy">
+    /// Builds an adapter over new modules of the same architecture and hyper-parameters (dropout, BatchNorm epsilon and
+    /// momentum: only parameter and buffer keys and shapes are checked) each time it is called.
+    /// </param>
+    public ClassifierAdapter WithComputeCopy(Func<ClassifierAdapter> createCopy)
+    {
+        ArgumentNullException.ThrowIfNull(createCopy);
+        return new WithCopy(this, createCopy);
+    }
+
     /// <summary>A classifier that reads the RGB clips.</summary>
     public static ClassifierAdapter Rgb(nn.Module<Tensor, Tensor> model) => new SingleStream(model, useFlow: false);
 
@@ -74,6 +96,25 @@ public abstract class ClassifierAdapter
 
         public override IReadOnlyList<Tensor> ForwardStreams(ClipBatch batch, Func<Tensor, Tensor> prepare) =>
             [_model.forward(prepare(useFlow ? Require(batch.Flow, "flow") : Require(batch.Rgb, "RGB")))];
+
+        public override ClassifierAdapter? CreateComputeCopy() =>
+            _model is InceptionI3D i3d ? new SingleStream(CopyOf(i3d), useFlow) : null;
+    }
+
+    private static InceptionI3D CopyOf(InceptionI3D model) => new(model.NumClasses, model.InChannels, model.Options);
+
+    private sealed class WithCopy(ClassifierAdapter inner, Func<ClassifierAdapter> createCopy) : ClassifierAdapter
+    {
+        public override nn.Module Module => inner.Module;
+
+        public override IReadOnlyList<string> StreamPrefixes => inner.StreamPrefixes;
+
+        public override IReadOnlyList<Tensor> ForwardStreams(ClipBatch batch, Func<Tensor, Tensor> prepare) => inner.ForwardStreams(batch, prepare);
+
+        public override Tensor Fuse(IReadOnlyList<Tensor> streams) => inner.Fuse(streams);
+
+        public override ClassifierAdapter? CreateComputeCopy() =>
+            createCopy() ?? throw new InvalidOperationException("The compute-copy factory given to WithComputeCopy returned null.");
     }
 
     private class TwoStreamInRoot(nn.Module root, nn.Module<Tensor, Tensor> rgb, nn.Module<Tensor, Tensor> flow) : ClassifierAdapter
@@ -93,6 +134,9 @@ public abstract class ClassifierAdapter
     {
         public override Tensor Fuse(IReadOnlyList<Tensor> streams) =>
             streams.Count == 2 ? model.Fuse(streams[0], streams[1]) : base.Fuse(streams);
+
+        public override ClassifierAdapter? CreateComputeCopy() =>
+            new TwoStreamI3DAdapter(new TwoStreamI3D(CopyOf(model.Rgb), CopyOf(model.Flow), model.Fusion));
     }
 
     private sealed class TwoStreamModules(nn.Module<Tensor, Tensor> rgb, nn.Module<Tensor, Tensor> flow)

@@ -99,6 +99,7 @@ public sealed class I3DTrainer
         }
 
         TrainingLog.Started(_logger, run.Device.ToString(), o.Epochs, run.StepsPerEpoch, run.TrainableCount, run.ParameterCount);
+        if (run.Mixed is { } mixedCopy) TrainingLog.MixedPrecision(_logger, mixedCopy.BatchNormCount);
         var stopReason = TrainingStopReason.Completed;
         var begin = new TrainingBeginContext { Module = _model.Module, StartEpoch = state.Epoch, StartStep = state.Step, TotalSteps = run.TotalSteps };
         foreach (var cb in _callbacks) cb.OnTrainBegin(begin);
@@ -273,7 +274,7 @@ public sealed class I3DTrainer
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var logits = Fuse(_model.ForwardStreams(batch, x => x.to(device)), batch, numClasses).to(ScalarType.Float32);
+        var logits = Fuse(_model, _model.ForwardStreams(batch, x => x.to(device)), batch, numClasses).to(ScalarType.Float32);
         var labels = batch.Labels.to(device);
         var perSample = logits.reshape(batch.Count, batch.ClipsPerSample, numClasses);
         Tensor scores, logProbabilities;
@@ -297,10 +298,19 @@ public sealed class I3DTrainer
         using var grad = enable_grad();
         // Seeding per batch makes dropout a function of (seed, position), so a resumed run draws the same masks.
         using (random.manual_seed(BatchSeed(run.Options.Seed, globalBatch))) { }
-        var streams = _model.ForwardStreams(batch, x => x.to(run.Device));
+        // Mixed precision: the bfloat16 copy, refreshed from the float32 masters, runs forward and backward.
+        var mixed = run.Mixed;
+        mixed?.Refresh();
+        var adapter = mixed?.Adapter ?? _model;
+        var streams = mixed is null
+            ? adapter.ForwardStreams(batch, x => x.to(run.Device))
+            : adapter.ForwardStreams(batch, x => mixed.PrepareInput(x, run.Device));
+        // Statistics go back at once, so a skipped group restores the masters' and the next refresh sees them.
+        mixed?.CopyStatisticsToMasters();
         var labels = batch.Labels.to(run.Device);
         if (batch.ClipsPerSample > 1) labels = labels.repeat_interleave(batch.ClipsPerSample);
-        var fused = Fuse(streams, batch, run.NumClasses);
+        var fused = Fuse(adapter, streams, batch, run.NumClasses);
+        // The loss is always float32.
         var loss = run.Options.TwoStream == TwoStreamTrainingMode.Separate && streams.Count > 1
             ? streams.Select(s => nn.functional.cross_entropy(s.to(ScalarType.Float32), labels)).Aggregate((a, x) => a + x)
             : nn.functional.cross_entropy(fused.to(ScalarType.Float32), labels);
@@ -308,6 +318,7 @@ public sealed class I3DTrainer
         finite = double.IsFinite(value);
         if (!finite) return value;
         (groupSize == 1 ? loss : loss / groupSize).backward();
+        mixed?.MoveGradientsToMasters();
         var correct = fused.detach().argmax(1).eq(labels).sum().cpu().item<long>();
         state.EpochLossSum += value * labels.shape[0];
         state.EpochSamples += labels.shape[0];
@@ -330,7 +341,7 @@ public sealed class I3DTrainer
         return (lr, skip);
     }
 
-    private Tensor Fuse(IReadOnlyList<Tensor> streams, ClipBatch batch, int numClasses)
+    private static Tensor Fuse(ClassifierAdapter adapter, IReadOnlyList<Tensor> streams, ClipBatch batch, int numClasses)
     {
         if (streams.Count == 0) throw new InvalidOperationException("The model adapter returned no logits.");
         foreach (var s in streams)
@@ -339,7 +350,7 @@ public sealed class I3DTrainer
                 throw new InvalidOperationException(
                     $"Expected logits of shape [{batch.Count * batch.ClipsPerSample}, {numClasses}] (clips × classes of the source), found [{string.Join(", ", s.shape)}].");
         }
-        return _model.Fuse(streams);
+        return adapter.Fuse(streams);
     }
 
     private async Task<EpochRecord> EndEpochAsync(Run run, TrainerState state, IClipBatchSource? validation, CancellationToken ct)
@@ -417,6 +428,7 @@ public sealed class I3DTrainer
             Compare("GradientAccumulationSteps", now.GradientAccumulationSteps, then.GradientAccumulationSteps);
             Compare("Optimizer.LearningRate", now.Optimizer.LearningRate, then.Optimizer.LearningRate);
             Compare("Epochs", now.Epochs, then.Epochs);
+            Compare("Precision", now.Precision, then.Precision);
         }
         if (!saved.ClassNames.SequenceEqual(train.ClassNames))
             TrainingLog.ResumeMismatch(_logger, "ClassNames", string.Join(",", train.ClassNames), string.Join(",", saved.ClassNames));
@@ -499,6 +511,13 @@ public sealed class I3DTrainer
             // Gradients left on the parameters (a cancelled run mid-accumulation, user code) must not leak into step 1.
             using (NewDisposeScope()) Optimizer.zero_grad();
 
+            // Built after freezing, so the copy's parameters mirror requires_grad; the optimizer keeps the float32 masters.
+            if (o.Precision == TrainingPrecision.BFloat16Mixed)
+            {
+                try { Mixed = new BFloat16ComputeCopy(model, Device); }
+                catch { Optimizer.Dispose(); throw; }
+            }
+
             _batchNorms = _module.named_modules().Where(m => m.module is BatchNorm).Select(m => (m.name, (BatchNorm)m.module)).ToList();
             StepsPerEpoch = (batchesPerEpoch + o.GradientAccumulationSteps - 1) / o.GradientAccumulationSteps;
             TotalSteps = StepsPerEpoch * o.Epochs;
@@ -509,6 +528,7 @@ public sealed class I3DTrainer
         public int NumClasses { get; }
         public Device Device { get; }
         public OptimizerHelper Optimizer { get; }
+        public BFloat16ComputeCopy? Mixed { get; }
         public List<(ParamGroup Group, double Multiplier)> Groups { get; }
         public List<Parameter> Trainable { get; }
         public long ParameterCount { get; }
@@ -526,6 +546,7 @@ public sealed class I3DTrainer
             foreach (var (name, bn) in _batchNorms)
                 if (Options.BatchNorm == BatchNormMode.FrozenStatistics || IsFrozen(name + "."))
                     bn.eval();
+            Mixed?.SyncModes();
         }
 
         /// <summary>At the start of an accumulation group: remember the buffers (BN statistics) so a skipped step can restore them.</summary>
@@ -557,6 +578,7 @@ public sealed class I3DTrainer
         public void Dispose()
         {
             EndGroup();
+            Mixed?.Dispose();
             Optimizer.Dispose();
         }
     }

@@ -37,4 +37,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "A callback requested a stop at step {Step}")]
     public static partial void StopRequested(ILogger logger, long step);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Mixed precision: bfloat16 compute copy with float32 master weights; {BatchNormLayers} BatchNorm layers in float32")]
+    public static partial void MixedPrecision(ILogger logger, int batchNormLayers);
 }

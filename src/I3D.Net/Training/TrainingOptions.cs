@@ -54,6 +54,12 @@ public sealed class TrainingOptions
     /// <summary>Device to train on, e.g. <c>"cpu"</c> or <c>"cuda:0"</c>; null picks CUDA when available, else CPU.</summary>
     public string? Device { get; set; }
 
+    /// <summary>
+    /// Numeric precision of the training forward and backward passes. <see cref="TrainingPrecision.BFloat16Mixed"/> is
+    /// meant for CUDA (Ampere or newer); it also runs on the CPU, slowly, which is what the tests use.
+    /// </summary>
+    public TrainingPrecision Precision { get; set; } = TrainingPrecision.Float32;
+
     /// <summary>Evaluate on the validation source after every this many epochs (1 = every epoch).</summary>
     public int ValidateEveryEpochs { get; set; } = 1;
 
@@ -209,6 +215,22 @@ public enum BatchNormMode
     /// choice for fine-tuning with small batches). Its affine parameters still train unless frozen.
     /// </summary>
     FrozenStatistics,
+}
+
+/// <summary>Numeric precision of training.</summary>
+public enum TrainingPrecision
+{
+    /// <summary>Everything in float32.</summary>
+    Float32,
+
+    /// <summary>
+    /// bfloat16 compute with float32 master weights: a bfloat16 copy of the model, refreshed from the float32 model
+    /// before every forward, runs the forward and backward passes on bfloat16 inputs; its gradients are added to the
+    /// float32 parameters' gradients, which the optimizer steps. BatchNorm layers keep float32 weights and running
+    /// statistics, and the loss is computed in float32. Checkpoints hold only the float32 model. Evaluation runs in
+    /// float32. Meant for CUDA; on the CPU it works but is slow.
+    /// </summary>
+    BFloat16Mixed,
 }
 
 /// <summary>How the streams of a two-stream model learn.</summary>

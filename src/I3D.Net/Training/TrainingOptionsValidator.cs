@@ -35,7 +35,7 @@ public sealed class TrainingOptionsValidator : IValidateOptions<TrainingOptions>
         Check(o.ValidateEveryEpochs >= 1, $"ValidateEveryEpochs must be at least 1, found {o.ValidateEveryEpochs}.");
         Check(o.LogEverySteps >= 0, $"LogEverySteps must be non-negative, found {o.LogEverySteps}.");
         Check(Enum.IsDefined(o.BatchNorm) && Enum.IsDefined(o.TwoStream) && Enum.IsDefined(o.NonFiniteLoss)
-              && Enum.IsDefined(o.ClipAveraging), "An enum option has an undefined value.");
+              && Enum.IsDefined(o.ClipAveraging) && Enum.IsDefined(o.Precision), "An enum option has an undefined value.");
         if (o.Device is not null)
         {
             try { _ = new TorchSharp.torch.Device(o.Device); }
