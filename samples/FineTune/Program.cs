@@ -1,7 +1,7 @@
 // FineTune: fine-tunes I3D (RGB, flow or two-stream) on your videos and writes checkpoints you can resume from.
 //   dotnet run --project samples/FineTune -- --data ucf101/videos --format ucf101 --splits ucf101/splits --init imagenet
 //   dotnet run --project samples/FineTune -- --data ds --format list --train ds/train.txt --val ds/val.txt --modality two-stream --flow-root ds/flow
-//   dotnet run --project samples/FineTune -- … --init kinetics --weights rgb_imagenet/model.ckpt --device cuda
+//   dotnet run --project samples/FineTune -- … --init kinetics --weights rgb_imagenet/model.ckpt --precision BFloat16Mixed --device cuda
 //   (run the same command again with --resume to continue from the latest checkpoint in --out)
 using System.CommandLine;
 using System.Globalization;
@@ -33,6 +33,7 @@ var batch = new Option<int>("--batch", "-b") { Description = "videos per batch",
 var frames = new Option<int>("--frames") { Description = "frames per training clip (I3D: 64)", DefaultValueFactory = _ => 64 };
 var crop = new Option<int>("--crop") { Description = "crop size (I3D: 224 of 256)", DefaultValueFactory = _ => 224 };
 var lr = new Option<double>("--lr") { Description = "learning rate (SGD, momentum 0.9)", DefaultValueFactory = _ => 0.01 };
+var precision = new Option<TrainingPrecision>("--precision") { Description = "Float32, or BFloat16Mixed (bf16 compute with fp32 master weights and BatchNorm; for CUDA)", DefaultValueFactory = _ => TrainingPrecision.Float32 };
 var output = new Option<DirectoryInfo>("--out", "-o") { Description = "checkpoint folder", DefaultValueFactory = _ => new DirectoryInfo("checkpoints") };
 var resume = new Option<bool>("--resume") { Description = "continue from the latest valid checkpoint in --out (otherwise --out must hold none)" };
 var workers = new Option<int>("--workers") { Description = "decoding threads", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount - 1) };
@@ -40,7 +41,7 @@ var device = SampleOptions.Device();
 
 var root = new RootCommand("Fine-tunes I3D on a video dataset.")
 {
-    data, format, train, val, splits, split, modality, flowRoot, init, weights, epochs, batch, frames, crop, lr, output, resume, workers, device,
+    data, format, train, val, splits, split, modality, flowRoot, init, weights, epochs, batch, frames, crop, lr, precision, output, resume, workers, device,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -100,6 +101,7 @@ async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
         Epochs = parse.GetValue(epochs),
         Seed = 1,
         Device = target.type == DeviceType.CUDA ? "cuda" : "cpu",
+        Precision = parse.GetValue(precision),
         // The paper's recipe: SGD with momentum 0.9, a step schedule (×0.1 at 2/3 and 8/9 of training), tiny weight decay.
         Optimizer = new OptimizerOptions { Kind = OptimizerKind.Sgd, LearningRate = parse.GetValue(lr), Momentum = 0.9, WeightDecay = 1e-7 },
         Schedule = new LearningRateScheduleOptions { Kind = LearningRateScheduleKind.Piecewise, Boundaries = [steps * 2 / 3, steps * 8 / 9], Factors = [1, 0.1, 0.01] },
