@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh clone:
-#   ./build.sh demo    set up this machine, then classify a generated clip with I3D and print the result
-#   ./build.sh test    set up, restore, build (Release), run all tests but Category=Heavy, then the package consumer test;
+#   ./build.sh demo    set up this machine, then fine-tune a two-stream I3D on a generated action dataset (samples/I3D.Net.Demo)
+#   ./build.sh test    set up, restore, build (Release), run all tests but Category=Heavy, then the package consumer test
+#                      and the samples smoke test (eng/samples-smoke.sh);
 #                      ends with "tests: N passed, N failed, N skipped" and exits non-zero on any failure
 #   ./build.sh setup   only make this machine able to build and run (eng/setup.sh)
 #   ./build.sh pack    write I3D.Net.<version>.nupkg and .snupkg to artifacts/packages
@@ -42,6 +43,8 @@ case "$cmd" in
     if [[ $test_rc -ne 0 && $failed -eq 0 ]]; then failed=1; fi   # the run itself failed (e.g. a crash before the TRX)
     # The consumer test counts as one test: pack, fresh app, dotnet add package, build, forward pass.
     if bash eng/consumer-test.sh --no-build; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    # The samples smoke test counts as one test too: every sample run end to end on a tiny generated dataset.
+    if bash eng/samples-smoke.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
     echo "build.sh test: $(( $(date +%s) - started )) s"
     echo "tests: $passed passed, $failed failed, $skipped skipped"
     [[ $failed -eq 0 ]]

@@ -3,7 +3,9 @@
 #   1. packs I3D.Net with a unique prerelease version (so no stale copy in the shared NuGet cache is ever used),
 #   2. checks the .nuspec: TorchSharp is the only TorchSharp* dependency (apps choose the native backend),
 #   3. creates a fresh net10.0 console app in a temp folder, adds I3D.Net from the local folder and TorchSharp-cpu,
-#   4. builds and runs it: it builds an InceptionI3D(numClasses: 5) and runs a forward pass on a 1x3x9x64x64 clip.
+#   4. builds and runs it: it builds an InceptionI3D(numClasses: 5) and runs a forward pass on a 1x3x9x64x64 clip;
+#      then TwoStreamI3D.FromImageNet(...) from a local GoogLeNet-format weights file the app writes (random values,
+#      torchvision's key names and shapes) and one fine-tuning step of I3DTrainer on random two-stream clips.
 # Cleans up the temp app and this version's folder in the NuGet cache. Prints "consumer-test: passed" on success.
 # usage: eng/consumer-test.sh [--no-build]   (--no-build packs the existing Release build, as build.sh test does)
 set -euo pipefail
@@ -73,7 +75,42 @@ using (torch.no_grad())
     Console.WriteLine($"logits shape: [{string.Join(", ", logits.shape)}]");
     Console.WriteLine($"logits finite: {logits.isfinite().all().item<bool>()}");
 }
+
+// ImageNet initialisation from a local file (no download), then one fine-tuning step from the packed package.
+var googLeNet = Path.Combine(AppContext.BaseDirectory, "googlenet-synthetic.pth");
+using (var scope = torch.NewDisposeScope())
+    TorchZipWriter.Save(SyntheticGoogLeNet.Create(), googLeNet);
+using var twoStream = TwoStreamI3D.FromImageNet(numClasses: 3,
+    weights: new I3D.Net.Weights.ImageNetWeightsOptions { WeightsPath = googLeNet, AllowDownload = false });
+Console.WriteLine($"FromImageNet: {twoStream.NumClasses} classes, rgb conv1 {string.Join("x", twoStream.Rgb.state_dict()["Conv3d_1a_7x7.conv3d.weight"].shape)}, "
+    + $"flow conv1 {string.Join("x", twoStream.Flow.state_dict()["Conv3d_1a_7x7.conv3d.weight"].shape)}");
+var trainer = new I3D.Net.Training.I3DTrainer(I3D.Net.Training.ClassifierAdapter.TwoStream(twoStream, twoStream.Rgb, twoStream.Flow),
+    new I3D.Net.Training.TrainingOptions { Epochs = 1, Device = "cpu" });
+var result = await trainer.FitAsync(new RandomClips());
+var loss = result.History.Records[^1].Metrics["train_loss"];
+Console.WriteLine($"fine-tuning steps: {result.Steps}");
+Console.WriteLine($"train loss finite: {double.IsFinite(loss)}");
+
+/// <summary>One batch of two random two-stream clips per epoch.</summary>
+sealed class RandomClips : I3D.Net.Data.IClipBatchSource
+{
+    public int BatchesPerEpoch => 1;
+    public IReadOnlyList<string> ClassNames { get; } = ["a", "b", "c"];
+    public async IAsyncEnumerable<I3D.Net.Data.ClipBatch> ReadEpochAsync(int epoch, int firstBatch = 0,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        var generator = new torch.Generator(42 + (ulong)epoch);
+        yield return new I3D.Net.Data.ClipBatch(torch.rand(new long[] { 2, 3, 9, 32, 32 }, generator: generator) * 2 - 1,
+            torch.rand(new long[] { 2, 2, 9, 32, 32 }, generator: generator) * 2 - 1, torch.tensor(new long[] { 0, 2 }), [0, 1]);
+    }
+}
 CS
+# The GoogLeNet-format writer is the tests' own (torch.save-compatible zip, torchvision's key names and shapes).
+for f in TorchZipWriter SyntheticGoogLeNet; do
+  sed 's/^namespace I3D.Net.Tests.Weights;/namespace ConsumerApp;/' "tests/I3D.Net.Tests/Weights/$f.cs" >"$app/$f.cs"
+done
+sed -i '1i using ConsumerApp;' "$app/Program.cs"
 # TorchSharp, I3D.Net's dependency, is in the NuGet cache already: packing restored it.
 { dotnet add "$app" package I3D.Net --version "$version" --source "$packages" \
     && dotnet add "$app" package TorchSharp-cpu --version "$torchsharp_version"; } >"$work/add.log" 2>&1 \
@@ -87,4 +124,7 @@ output=$(dotnet "$app/bin/Release/net10.0/ConsumerApp.dll" 2>&1) || { echo "$out
 echo "$output" | sed 's/^/consumer-app: /'
 grep -qx 'logits shape: \[1, 5\]' <<<"$output" || fail "expected 'logits shape: [1, 5]'"
 grep -qx 'logits finite: True' <<<"$output" || fail "expected finite logits"
+grep -q '^FromImageNet: 3 classes, rgb conv1 64x3x7x7x7, flow conv1 64x2x7x7x7$' <<<"$output" || fail "expected an ImageNet-initialised two-stream model"
+grep -qx 'fine-tuning steps: 1' <<<"$output" || fail "expected one fine-tuning step"
+grep -qx 'train loss finite: True' <<<"$output" || fail "expected a finite training loss"
 say "passed"

@@ -1,0 +1,241 @@
+// FineTune: fine-tunes I3D (RGB, flow or two-stream) on your videos and writes checkpoints you can resume from.
+//   dotnet run --project samples/FineTune -- --data ucf101/videos --format ucf101 --splits ucf101/splits --init imagenet
+//   dotnet run --project samples/FineTune -- --data ds --format list --train ds/train.txt --val ds/val.txt --modality two-stream --flow-root ds/flow
+//   dotnet run --project samples/FineTune -- … --init kinetics --weights rgb_imagenet/model.ckpt --precision BFloat16Mixed --device cuda
+//   (run the same command again with --resume to continue from the latest checkpoint in --out)
+using System.CommandLine;
+using System.Globalization;
+using I3D.Net.Data.Annotations;
+using I3D.Net.Data.Loading;
+using I3D.Net.Data.Transforms;
+using I3D.Net.Models;
+using I3D.Net.Runtime;
+using I3D.Net.Samples;
+using I3D.Net.Training;
+using I3D.Net.Weights;
+using TorchSharp;
+
+var data = new Option<DirectoryInfo>("--data", "-d") { Description = "the dataset's video root", Required = true };
+var format = new Option<string>("--format", "-f") { Description = "annotations: list (path label), rawframes (path frames label), folders (<data>/train|val/<class>/…), ucf101, hmdb51, kinetics (CSV)", Required = true };
+format.AcceptOnlyFromAmong("list", "rawframes", "folders", "ucf101", "hmdb51", "kinetics");
+var train = new Option<FileInfo?>("--train") { Description = "training list or CSV (list, rawframes, kinetics)" };
+var val = new Option<FileInfo?>("--val") { Description = "validation list or CSV (list, rawframes, kinetics)" };
+var splits = new Option<DirectoryInfo?>("--splits") { Description = "the official split files' folder (ucf101, hmdb51)" };
+var split = new Option<int>("--split") { Description = "which official split (1-3)", DefaultValueFactory = _ => 1 };
+var modality = new Option<string>("--modality", "-m") { Description = "rgb, flow or two-stream", DefaultValueFactory = _ => "rgb" };
+modality.AcceptOnlyFromAmong("rgb", "flow", "two-stream");
+var flowRoot = new Option<DirectoryInfo?>("--flow-root") { Description = "flow folders laid out like the videos (<flow-root>/<relative path without extension>/x_00001.jpg; see samples/ComputeFlow)" };
+var init = new Option<string>("--init") { Description = "imagenet (GoogLeNet inflated; cache or download), kinetics (a Kinetics checkpoint, --weights) or scratch", DefaultValueFactory = _ => "imagenet" };
+init.AcceptOnlyFromAmong("imagenet", "kinetics", "scratch");
+var weights = new Option<string?>("--weights", "-w") { Description = "with --init kinetics: the checkpoint (.safetensors, .pt/.pth, TensorFlow model.ckpt)" };
+var epochs = new Option<int>("--epochs", "-e") { Description = "epochs", DefaultValueFactory = _ => 10 };
+var batch = new Option<int>("--batch", "-b") { Description = "videos per batch", DefaultValueFactory = _ => 8 };
+var frames = new Option<int>("--frames") { Description = "frames per training clip (I3D: 64)", DefaultValueFactory = _ => 64 };
+var crop = new Option<int>("--crop") { Description = "crop size (I3D: 224 of 256)", DefaultValueFactory = _ => 224 };
+var lr = new Option<double>("--lr") { Description = "learning rate (SGD, momentum 0.9)", DefaultValueFactory = _ => 0.01 };
+var precision = new Option<TrainingPrecision>("--precision") { Description = "Float32, or BFloat16Mixed (bf16 compute with fp32 master weights and BatchNorm; for CUDA)", DefaultValueFactory = _ => TrainingPrecision.Float32 };
+var output = new Option<DirectoryInfo>("--out", "-o") { Description = "checkpoint folder", DefaultValueFactory = _ => new DirectoryInfo("checkpoints") };
+var resume = new Option<bool>("--resume") { Description = "continue from the latest valid checkpoint in --out (otherwise --out must hold none)" };
+var workers = new Option<int>("--workers") { Description = "decoding threads", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount - 1) };
+var device = SampleOptions.Device();
+
+var root = new RootCommand("Fine-tunes I3D on a video dataset.")
+{
+    data, format, train, val, splits, split, modality, flowRoot, init, weights, epochs, batch, frames, crop, lr, precision, output, resume, workers, device,
+};
+root.SetAction(async (parse, ct) =>
+{
+    try
+    {
+        return await RunAsync(parse, ct);
+    }
+    catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
+});
+return await root.Parse(args).InvokeAsync();
+
+async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
+{
+    var target = I3DRuntime.ResolveDevice(parse.GetValue(device));
+    var videoRoot = parse.GetRequiredValue(data).FullName;
+    var (trainSet, valSet) = LoadAnnotations(parse, videoRoot);
+    var mode = parse.GetValue(modality)!;
+    var loaderModality = mode switch { "rgb" => ClipModality.Rgb, "flow" => ClipModality.Flow, _ => ClipModality.RgbAndFlow };
+    if (loaderModality != ClipModality.Rgb)
+    {
+        var flows = parse.GetValue(flowRoot)?.FullName
+            ?? throw new ArgumentException($"--modality {mode} needs --flow-root (compute it with samples/ComputeFlow).");
+        string FlowOf(LabeledVideo v) => Path.Combine(flows, Path.ChangeExtension(Path.GetRelativePath(videoRoot, v.Path), null));
+        trainSet = trainSet.WithFlow(FlowOf);
+        valSet = valSet?.WithFlow(FlowOf);
+    }
+    var classes = trainSet.Classes;
+    Console.WriteLine($"data: {trainSet.Count} training and {valSet?.Count ?? 0} validation videos, {classes.Count} classes; {mode}");
+
+    var outDir = parse.GetRequiredValue(output).FullName;
+    if (!parse.GetValue(resume) && Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
+        throw new ArgumentException($"'{outDir}' already holds checkpoints: pass --resume to continue from them, or choose another --out.");
+    var (module, adapter, description) = await CreateModelAsync(parse, mode, classes.Count, ct);
+    using var _ = module;
+    Console.WriteLine($"model: {description}; libtorch {torch.__version__} on {target.type}");
+
+    var (t, c, b) = (parse.GetValue(frames), parse.GetValue(crop), parse.GetValue(batch));
+    var shortSide = Math.Max(c, c * 8 / 7);   // 256 for a 224 crop, as I3D
+    var baseOptions = new ClipLoaderOptions { BatchSize = b, ClipLength = t, Modality = loaderModality, Workers = parse.GetValue(workers), Seed = 1 };
+    var trainLoader = new VideoClipLoader(trainSet, baseOptions with
+    {
+        Transform = new ClipTransformOptions { ShortSide = shortSide, CropSize = c, RandomCrop = true, FlipProbability = 0.5 },
+    });
+    VideoClipLoader? valLoader = valSet is null ? null : new VideoClipLoader(valSet, ClipLoaderOptions.Evaluation with
+    {
+        BatchSize = b, ClipLength = t, Modality = loaderModality, Workers = parse.GetValue(workers),
+        Transform = new ClipTransformOptions { ShortSide = shortSide, CropSize = c },
+    });
+
+    var steps = (long)parse.GetValue(epochs) * trainLoader.BatchesPerEpoch;
+    var options = new TrainingOptions
+    {
+        Epochs = parse.GetValue(epochs),
+        Seed = 1,
+        Device = target.type == DeviceType.CUDA ? "cuda" : "cpu",
+        Precision = parse.GetValue(precision),
+        // The paper's recipe: SGD with momentum 0.9, a step schedule (×0.1 at 2/3 and 8/9 of training), tiny weight decay.
+        Optimizer = new OptimizerOptions { Kind = OptimizerKind.Sgd, LearningRate = parse.GetValue(lr), Momentum = 0.9, WeightDecay = 1e-7 },
+        Schedule = new LearningRateScheduleOptions { Kind = LearningRateScheduleKind.Piecewise, Boundaries = [steps * 2 / 3, steps * 8 / 9], Factors = [1, 0.1, 0.01] },
+        Checkpoint = new CheckpointOptions
+        {
+            Directory = outDir, KeepLast = 2, Resume = parse.GetValue(resume),
+            KeepBestBy = valLoader is null ? null : "val_top1", KeepBestGoal = MetricGoal.Maximize,
+        },
+        LogEverySteps = 0,
+    };
+    var trainer = new I3DTrainer(adapter, options, callbacks: [new ConsoleCallback()]);
+    var progress = new StepPrinter(Math.Max(1, trainLoader.BatchesPerEpoch / 4));
+    var result = await trainer.FitAsync(trainLoader, valLoader, options, progress, ct);
+    if (result.ResumedFrom is { } from) Console.WriteLine($"resumed from {from}");
+    result.History.SaveCsv(Path.Combine(outDir, "history.csv"));
+    Console.WriteLine($"{result.StopReason} after {result.EpochsCompleted} epoch(s), {result.Steps} steps; last checkpoint {result.LastCheckpoint}"
+        + (result.BestCheckpoint is { } best ? $", best {best}" : ""));
+    if (valLoader is not null && (result.BestCheckpoint ?? result.LastCheckpoint) is { } chosen)
+    {
+        new CheckpointStore(outDir).LoadWeights(chosen, module);
+        var m = await trainer.EvaluateAsync(valLoader, options, ct);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"validation ({m.SampleCount} videos): top-1 {m.Top1:P1}, top-5 {m.Top5:P1}, mean class accuracy {m.MeanClassAccuracy:P1}"));
+    }
+    var exported = Path.Combine(outDir, "model.safetensors");
+    StateDictLoader.Save(module, exported, new Dictionary<string, string> { ["classes"] = string.Join("\n", classes) });
+    classes.Save(Path.Combine(outDir, "class_map.json"));
+    Console.WriteLine($"weights: {exported} (samples/Classify reads it)");
+    return 0;
+}
+
+(VideoAnnotations Train, VideoAnnotations? Val) LoadAnnotations(ParseResult parse, string videoRoot)
+{
+    var fmt = parse.GetValue(format);
+    string Need(Option<FileInfo?> option) => parse.GetValue(option)?.FullName
+        ?? throw new ArgumentException($"--format {fmt} needs {option.Name}.");
+    string? Maybe(Option<FileInfo?> option) => parse.GetValue(option)?.FullName;
+    var (trainOption, valOption) = (train, val);
+    var splitsFolder = parse.GetValue(splits)?.FullName;
+    var splitNumber = parse.GetValue(split);
+    switch (fmt)
+    {
+        case "list":
+        {
+            var trainSet = LabelListAnnotations.Load(Need(trainOption), videoRoot);
+            return (trainSet, Maybe(valOption) is { } v ? LabelListAnnotations.Load(v, videoRoot, trainSet.Classes) : null);
+        }
+        case "rawframes":
+        {
+            var trainSet = RawFrameListAnnotations.Load(Need(trainOption), videoRoot);
+            return (trainSet, Maybe(valOption) is { } v ? RawFrameListAnnotations.Load(v, videoRoot, trainSet.Classes) : null);
+        }
+        case "kinetics":
+        {
+            var trainSet = KineticsCsvAnnotations.Load(Need(trainOption), videoRoot);
+            return (trainSet, Maybe(valOption) is { } v ? KineticsCsvAnnotations.Load(v, videoRoot, trainSet.Classes) : null);
+        }
+        case "folders":
+        {
+            var trainSet = FolderPerClassAnnotations.Load(Path.Combine(videoRoot, "train"));
+            var valDir = Path.Combine(videoRoot, "val");
+            return (trainSet, Directory.Exists(valDir) ? FolderPerClassAnnotations.Load(valDir) : null);
+        }
+        case "ucf101":
+        case "hmdb51":
+        {
+            var folder = splitsFolder ?? throw new ArgumentException($"--format {fmt} needs --splits.");
+            return fmt == "ucf101"
+                ? (Ucf101Annotations.Load(folder, videoRoot, splitNumber, DatasetSubset.Train), Ucf101Annotations.Load(folder, videoRoot, splitNumber, DatasetSubset.Test))
+                : (Hmdb51Annotations.Load(folder, videoRoot, splitNumber, DatasetSubset.Train), Hmdb51Annotations.Load(folder, videoRoot, splitNumber, DatasetSubset.Test));
+        }
+        default:
+            throw new ArgumentException($"Unknown --format '{fmt}'.");
+    }
+}
+
+async Task<(torch.nn.Module Module, ClassifierAdapter Adapter, string Description)> CreateModelAsync(ParseResult parse, string mode, int numClasses, CancellationToken ct)
+{
+    var how = parse.GetValue(init)!;
+    if (mode == "two-stream")
+    {
+        TwoStreamI3D model = how switch
+        {
+            "imagenet" => await TwoStreamI3D.FromImageNetAsync(numClasses, cancellationToken: ct),
+            "kinetics" => FromKinetics(parse, numClasses) as TwoStreamI3D
+                ?? throw new ArgumentException("--init kinetics with --modality two-stream needs two-stream weights (keys rgb.* and flow.*)."),
+            _ => new TwoStreamI3D(numClasses),
+        };
+        return (model, ClassifierAdapter.TwoStream(model, model.Rgb, model.Flow), $"TwoStreamI3D, initialised from {how}");
+    }
+    var channels = mode == "rgb" ? 3 : 2;
+    InceptionI3D stream = how switch
+    {
+        "imagenet" => await InceptionI3D.FromImageNetAsync(numClasses, channels, cancellationToken: ct),
+        "kinetics" => FromKinetics(parse, numClasses) as InceptionI3D
+            ?? throw new ArgumentException($"--init kinetics with --modality {mode} needs single-stream weights."),
+        _ => new InceptionI3D(numClasses, channels),
+    };
+    if (stream.InChannels != channels)
+        throw new ArgumentException($"The weights are a {(stream.InChannels == 3 ? "RGB" : "flow")} stream, but --modality is {mode}.");
+    return (stream, mode == "rgb" ? ClassifierAdapter.Rgb(stream) : ClassifierAdapter.Flow(stream), $"InceptionI3D {mode}, initialised from {how}");
+}
+
+torch.nn.Module FromKinetics(ParseResult parse, int numClasses)
+{
+    var path = parse.GetValue(weights) ?? throw new ArgumentException("--init kinetics needs --weights (a Kinetics checkpoint).");
+    var loaded = ModelFiles.Load(path);
+    Console.WriteLine($"loaded {loaded.Description}; replacing its {loaded.ClassNames.Count}-class logits with {numClasses} classes");
+    switch (loaded.Module)
+    {
+        case TwoStreamI3D two: two.ReplaceLogits(numClasses); break;
+        case InceptionI3D one: one.ReplaceLogits(numClasses); break;
+    }
+    return loaded.Module;
+}
+
+/// <summary>Prints a line every few steps.</summary>
+sealed class StepPrinter(int every) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress p)
+    {
+        if (p.BatchInEpoch % every == 0 || p.BatchInEpoch == p.BatchesPerEpoch)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {p.Epoch + 1}/{p.Epochs} batch {p.BatchInEpoch}/{p.BatchesPerEpoch} step {p.Step}/{p.TotalSteps}: loss {p.Loss:F4}, lr {p.LearningRate:G3}{(p.Skipped ? " (skipped: non-finite)" : "")}"));
+    }
+}
+
+/// <summary>Prints each epoch's metrics.</summary>
+sealed class ConsoleCallback : ITrainingCallback
+{
+    public void OnTrainBegin(TrainingBeginContext context) =>
+        Console.WriteLine($"training from step {context.StartStep} (epoch {context.StartEpoch + 1}) of {context.TotalSteps}");
+
+    public void OnEpochEnd(EpochEndContext context) =>
+        Console.WriteLine($"epoch {context.Record.Epoch + 1} done: " + string.Join(", ", context.Record.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:G4}"))));
+}
