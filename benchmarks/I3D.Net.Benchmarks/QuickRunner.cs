@@ -39,12 +39,13 @@ internal static class QuickRunner
     }
 
     /// <summary>All variants on the same clip, timed in interleaved rounds so that a changing machine load (shared
-    /// CPUs, GPU clocks) affects them alike; the ratio to <see cref="ModelVariant.Plain"/> is printed too.</summary>
+    /// CPUs, GPU clocks) affects them alike; the ratios to <see cref="ModelVariant.NaivePort"/> and <see cref="ModelVariant.Plain"/> are printed too.</summary>
     private static void Inference(Options o, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         var variants = Enum.GetValues<ModelVariant>();
-        var models = variants.Select(v => Workloads.InferenceModel(v, 3, dtype)).ToArray();
+        var baseModel = Workloads.BaseModel(3, dtype);
+        var models = variants.Select(v => Workloads.Variant(baseModel, v)).ToArray();
         var clip = Workloads.Clip(o.Batch, o.Frames, o.Size, 3, dtype);
         void Forward(int i)
         {
@@ -55,6 +56,14 @@ internal static class QuickRunner
         }
         for (int w = 0; w < o.Warmup; w++)
             for (int i = 0; i < models.Length; i++) Forward(i);
+        using (no_grad())
+        {
+            // Every variant computes the same function: report the largest deviation from the plain model.
+            var reference = models[Array.IndexOf(variants, ModelVariant.Plain)].forward(clip).to(ScalarType.Float32);
+            var deviations = models.Select((m, i) => $"{variants[i]} {(m.forward(clip).to(ScalarType.Float32) - reference).abs().max().item<float>():E1}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"<!-- {DtypeName(dtype)}: max |logit| {reference.abs().max().item<float>():E2}; largest difference from Plain: {string.Join(", ", deviations)} -->"));
+        }
         var times = variants.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < o.Reps; r++)
             for (int i = 0; i < models.Length; i++)
@@ -63,13 +72,14 @@ internal static class QuickRunner
                 Forward(i);
                 times[i].Add(sw.Elapsed.TotalMilliseconds);
             }
-        double plain = MedianOf(times[0]);
+        double plain = MedianOf(times[Array.IndexOf(variants, ModelVariant.Plain)]);
+        double naive = MedianOf(times[Array.IndexOf(variants, ModelVariant.NaivePort)]);
         for (int i = 0; i < models.Length; i++)
         {
             double ms = MedianOf(times[i]);
-            Row("inference", variants[i].ToString(), dtype, ms, $"{o.Batch * 1000 / ms:F2} clips/s ({ms / plain:F2}x Plain time)");
-            models[i].Dispose();
+            Row("inference", variants[i].ToString(), dtype, ms, $"{o.Batch * 1000 / ms:F2} clips/s ({ms / naive:F2}x NaivePort, {ms / plain:F2}x Plain time)");
         }
+        foreach (var m in models.Distinct()) m.Dispose();
     }
 
     private static double MedianOf(List<double> values)

@@ -8,6 +8,8 @@ namespace I3D.Net.Benchmarks;
 /// <summary>The model variants compared by the benchmarks.</summary>
 public enum ModelVariant
 {
+    /// <summary>A straightforward port: explicit padding copies before every conv and pool, separate BN and ReLU.</summary>
+    NaivePort,
     /// <summary><see cref="InceptionI3D"/> as trained: conv, BN and ReLU modules.</summary>
     Plain,
     /// <summary><see cref="FrozenInceptionI3D"/>: BN folded, 1×1 convs fused.</summary>
@@ -19,17 +21,25 @@ public enum ModelVariant
 /// <summary>Builds the measured models and clips.</summary>
 internal static class Workloads
 {
-    public static nn.Module<Tensor, Tensor> InferenceModel(ModelVariant variant, int inChannels = 3, ScalarType dtype = ScalarType.Float32)
+    public static nn.Module<Tensor, Tensor> InferenceModel(ModelVariant variant, int inChannels = 3, ScalarType dtype = ScalarType.Float32) =>
+        Variant(BaseModel(inChannels, dtype), variant);
+
+    /// <summary>The eval-mode <see cref="InceptionI3D"/> the variants are derived from.</summary>
+    public static InceptionI3D BaseModel(int inChannels = 3, ScalarType dtype = ScalarType.Float32)
     {
         var model = new InceptionI3D(400, inChannels, device: BenchDevice.Device, dtype: dtype);
         model.eval();
-        return variant switch
-        {
-            ModelVariant.Plain => model,
-            ModelVariant.Frozen => FrozenInceptionI3D.Freeze(model),
-            _ => FrozenInceptionI3D.Freeze(model, channelsLast: true),
-        };
+        return model;
     }
+
+    /// <summary>One variant of <paramref name="model"/>, computing the same function with the same weights.</summary>
+    public static nn.Module<Tensor, Tensor> Variant(InceptionI3D model, ModelVariant variant) => variant switch
+    {
+        ModelVariant.NaivePort => new NaiveI3D(model),
+        ModelVariant.Plain => model,
+        ModelVariant.Frozen => FrozenInceptionI3D.Freeze(model),
+        _ => FrozenInceptionI3D.Freeze(model, channelsLast: true),
+    };
 
     public static Tensor Clip(long batch, long frames, long size, int channels = 3, ScalarType dtype = ScalarType.Float32) =>
         rand(new[] { batch, channels, frames, size, size }, dtype: dtype, device: BenchDevice.Device) * 2 - 1;
