@@ -73,14 +73,5 @@ public sealed class FlowFolderReader : IFrameReader
     {
     }
 
-    private static Mat Decode(string file)
-    {
-        var mat = Cv2.ImRead(file, ImreadModes.Grayscale);
-        if (mat.Empty())
-        {
-            mat.Dispose();
-            throw new InvalidDataException($"Could not decode flow image '{file}' ({new FileInfo(file).Length} bytes): expected a grayscale JPEG or PNG.");
-        }
-        return mat;
-    }
+    private static Mat Decode(string file) => ImageFileDecoder.Decode(file, ImreadModes.Grayscale, "flow image", "a grayscale JPEG or PNG");
 }

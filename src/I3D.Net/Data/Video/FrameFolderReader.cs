@@ -73,14 +73,5 @@ public sealed class FrameFolderReader : IFrameReader
     {
     }
 
-    private static Mat Decode(string file)
-    {
-        var mat = Cv2.ImRead(file, ImreadModes.Color);
-        if (mat.Empty())
-        {
-            mat.Dispose();
-            throw new InvalidDataException($"Could not decode frame image '{file}' ({new FileInfo(file).Length} bytes): expected a JPEG or PNG image.");
-        }
-        return mat;
-    }
+    private static Mat Decode(string file) => ImageFileDecoder.Decode(file, ImreadModes.Color, "frame image", "a JPEG or PNG image");
 }
