@@ -50,12 +50,11 @@ internal sealed class FoldedConv3d : Module<Tensor, Tensor>
             weights.Add(w);
             biases.Add(b);
         }
-        var weight = cat(weights, 0);
-        if (channelsLast)
-            weight = ChannelsLast(weight);
+        // contiguous() would restore NCDHW strides, so only the plain layout takes it.
+        var weight = channelsLast ? ChannelsLast(cat(weights, 0)) : cat(weights, 0).contiguous();
         var stride = new[] { units[0].Stride.T, units[0].Stride.H, units[0].Stride.W };
         bool relu = units[0].HasActivation;
-        return new FoldedConv3d(weight.contiguous().MoveToOuterDisposeScope(), cat(biases, 0).MoveToOuterDisposeScope(), stride, relu, name);
+        return new FoldedConv3d(weight.MoveToOuterDisposeScope(), cat(biases, 0).MoveToOuterDisposeScope(), stride, relu, name);
     }
 
     public override Tensor forward(Tensor input)
