@@ -11,10 +11,14 @@ case "$cmd" in
   prepare)
     bash eng/gpu/prepare.sh benchmarks/I3D.Net.Benchmarks gpu-out
     cp benchmarks/pytorch_baseline.py benchmarks/compare_tables.py benchmarks/run-gpu.sh tools/reference_i3d.py gpu-out/
+    # The device tool moves at most 64 MiB with the working tree: ship the app compressed (34 MB -> ~10 MB).
+    tar -C gpu-out -cJf gpu-out/app.tar.xz app && rm -rf gpu-out/app
+    echo "run-gpu: gpu-out is $(du -sh gpu-out | cut -f1)"
     echo "run-gpu: ready; carry gpu-out and run: bash gpu-out/run-gpu.sh run"
     ;;
   run)
     here=$(cd "$(dirname "$0")" && pwd)   # gpu-out/ on the device, benchmarks/ here
+    [[ -d "$here/app" || ! -f "$here/app.tar.xz" ]] || tar -C "$here" -xJf "$here/app.tar.xz"
     results=${2:-${OUT:-$here/results}}; mkdir -p "$results"
     args=(--batch "${BATCH:-8}" --frames "${FRAMES:-64}" --size "${SIZE:-224}" --reps "${REPS:-10}" --warmup 3)
     py=${PYTHON:-python3}
