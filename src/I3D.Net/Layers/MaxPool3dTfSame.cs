@@ -47,15 +47,17 @@ public sealed class MaxPool3dTfSame : ParameterLessModule<Tensor, Tensor>
             throw new ArgumentException($"{GetName()}: expected input [B, C, T, H, W], found [{string.Join(", ", input.shape)}].", nameof(input));
 
         var pad = new long[3];
-        var extra = new long[6];
+        // F.pad's argument for the full TF-SAME padding, last dimension first: (W_before, W_after, H_…, T_…).
+        var full = new long[6];
         bool ceil = false, needsCopy = false;
         for (int d = 0; d < 3; d++)
         {
             long size = input.shape[2 + d];
             var (before, after) = TfSamePadding.Compute(size, kernel[d], stride[d]);
             pad[d] = before;
+            full[(2 - d) * 2] = before;
+            full[(2 - d) * 2 + 1] = after;
             if (after == before) continue;
-            extra[(2 - d) * 2 + 1] = after - before;
             // ceil_mode lets PyTorch add the last, partly outside window; its output size must equal TF's.
             if (before * 2 <= kernel[d] && CeilModeOutput(size, kernel[d], stride[d], before) == TfSamePadding.OutputSize(size, stride[d]))
                 ceil = true;
@@ -78,13 +80,6 @@ public sealed class MaxPool3dTfSame : ParameterLessModule<Tensor, Tensor>
         }
 
         using var scope = NewDisposeScope();
-        var full = new long[6];
-        for (int d = 0; d < 3; d++)
-        {
-            var (before, after) = TfSamePadding.Compute(input.shape[2 + d], kernel[d], stride[d]);
-            full[(2 - d) * 2] = before;
-            full[(2 - d) * 2 + 1] = after;
-        }
         var padded = nn.functional.pad(input, full, PaddingModes.Constant, double.NegativeInfinity);
         return nn.functional.max_pool3d(padded, kernel, stride).MoveToOuterDisposeScope();
     }
