@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using I3D.Net.Data;
+using I3D.Net.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -48,7 +49,7 @@ public sealed class I3DTrainer
 
     /// <summary>The device for a device option: the named one, else CUDA when available, else CPU.</summary>
     public static Device ResolveDevice(string? device) =>
-        device is not null ? new Device(device) : cuda.is_available() ? CUDA : CPU;
+        device is not null ? new Device(device) : I3DRuntime.ResolveDevice(ComputeDevice.Auto);
 
     /// <summary>
     /// Trains on <paramref name="train"/>, validating on <paramref name="validation"/> after epochs. With checkpointing
