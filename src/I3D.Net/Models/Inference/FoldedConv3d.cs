@@ -51,7 +51,7 @@ internal sealed class FoldedConv3d : Module<Tensor, Tensor>
             biases.Add(b);
         }
         // contiguous() would restore NCDHW strides, so only the plain layout takes it.
-        var weight = channelsLast ? ChannelsLast(cat(weights, 0)) : cat(weights, 0).contiguous();
+        var weight = channelsLast ? ChannelsLast3d.Apply(cat(weights, 0)) : cat(weights, 0).contiguous();
         var stride = new[] { units[0].Stride.T, units[0].Stride.H, units[0].Stride.W };
         bool relu = units[0].HasActivation;
         return new FoldedConv3d(weight.MoveToOuterDisposeScope(), cat(biases, 0).MoveToOuterDisposeScope(), stride, relu, name);
@@ -62,9 +62,5 @@ internal sealed class FoldedConv3d : Module<Tensor, Tensor>
         var y = TfSamePadding.Conv3d(input, weight, bias, stride);
         return relu ? y.relu_() : y;
     }
-
-    /// <summary>NDHWC strides with the logical NCDHW shape (TorchSharp 0.107 has no channels_last_3d enum value).</summary>
-    internal static Tensor ChannelsLast(Tensor x) =>
-        x.ndim == 5 ? x.permute(0, 2, 3, 4, 1).contiguous().permute(0, 4, 1, 2, 3) : x;
 
 }

@@ -96,7 +96,7 @@ public sealed class FrozenInceptionI3D : Module<Tensor, Tensor>
             throw new ArgumentException(
                 $"Expected {parameterType} clips [B, {InChannels}, T≥1, H≥{InceptionI3D.MinimumSpatialSize}, W≥{InceptionI3D.MinimumSpatialSize}], found {input.dtype} [{string.Join(", ", input.shape)}].",
                 nameof(input));
-        var x = channelsLast ? FoldedConv3d.ChannelsLast(input) : input;
+        var x = channelsLast ? ChannelsLast3d.Apply(input) : input;
         foreach (var layer in layers)
             x = layer.forward(x);
         return x;
