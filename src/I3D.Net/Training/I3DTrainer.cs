@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using I3D.Net.Data;
+using I3D.Net.Layers;
 using I3D.Net.Runtime;
+using I3D.Net.Training.Optimizers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -275,7 +277,8 @@ public sealed class I3DTrainer
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var logits = Fuse(_model, _model.ForwardStreams(batch, x => x.to(device)), batch, numClasses).to(ScalarType.Float32);
+        // NDHWC clips for a model trained channels-last (it keeps that layout); either layout gives the same logits.
+        var logits = Fuse(_model, _model.ForwardStreams(batch, x => o.ChannelsLast && x.ndim == 5 ? ChannelsLast3d.Apply(x.to(device)) : x.to(device)), batch, numClasses).to(ScalarType.Float32);
         var labels = batch.Labels.to(device);
         var perSample = logits.reshape(batch.Count, batch.ClipsPerSample, numClasses);
         Tensor scores, logProbabilities;
@@ -304,8 +307,8 @@ public sealed class I3DTrainer
         mixed?.Refresh();
         var adapter = mixed?.Adapter ?? _model;
         var streams = mixed is null
-            ? adapter.ForwardStreams(batch, x => x.to(run.Device))
-            : adapter.ForwardStreams(batch, x => mixed.PrepareInput(x, run.Device));
+            ? adapter.ForwardStreams(batch, x => run.Layout(x.to(run.Device)))
+            : adapter.ForwardStreams(batch, x => run.Layout(mixed.PrepareInput(x, run.Device)));
         // Statistics go back at once, so a skipped group restores the masters' and the next refresh sees them.
         mixed?.CopyStatisticsToMasters();
         var labels = batch.Labels.to(run.Device);
@@ -430,6 +433,7 @@ public sealed class I3DTrainer
             Compare("Optimizer.LearningRate", now.Optimizer.LearningRate, then.Optimizer.LearningRate);
             Compare("Epochs", now.Epochs, then.Epochs);
             Compare("Precision", now.Precision, then.Precision);
+            Compare("Optimizer.FlatBuffers", now.Optimizer.FlatBuffers, then.Optimizer.FlatBuffers);
         }
         if (!saved.ClassNames.SequenceEqual(train.ClassNames))
             TrainingLog.ResumeMismatch(_logger, "ClassNames", string.Join(",", train.ClassNames), string.Join(",", saved.ClassNames));
@@ -465,6 +469,8 @@ public sealed class I3DTrainer
             Device = ResolveDevice(o.Device);
             _module = model.Module;
             _module.to(Device); // replaces parameters on a device change, so the optimizer is created after it
+            // Before the optimizer too: a flat buffer binds the layout it finds.
+            if (o.ChannelsLast) ChannelsLast3d.ApplyTo(_module);
 
             _frozenPrefixes = [.. o.Freeze.FrozenPrefixes];
             if (o.Freeze.TrainFromEndpoint is { } endpoint)
@@ -505,7 +511,9 @@ public sealed class I3DTrainer
             else
             {
                 var paramGroups = groups.Select(g => new SGD.ParamGroup(g.Params, opt.LearningRate * g.Multiplier, opt.Momentum, 0, g.WeightDecay, opt.Nesterov)).ToList();
-                Optimizer = optim.SGD(paramGroups, opt.LearningRate, opt.Momentum, 0, opt.WeightDecay, opt.Nesterov);
+                Optimizer = opt.FlatBuffers
+                    ? new FlatSgd(paramGroups, opt.LearningRate, opt.Momentum, opt.WeightDecay, opt.Nesterov)
+                    : optim.SGD(paramGroups, opt.LearningRate, opt.Momentum, 0, opt.WeightDecay, opt.Nesterov);
                 Groups = paramGroups.Zip(groups, (pg, g) => ((ParamGroup)pg, g.Multiplier)).ToList();
             }
 
@@ -517,6 +525,7 @@ public sealed class I3DTrainer
             {
                 try { Mixed = new BFloat16ComputeCopy(model, Device); }
                 catch { Optimizer.Dispose(); throw; }
+                if (o.ChannelsLast) ChannelsLast3d.ApplyTo(Mixed.Adapter.Module);
             }
 
             _batchNorms = _module.named_modules().Where(m => m.module is BatchNorm).Select(m => (m.name, (BatchNorm)m.module)).ToList();
@@ -530,6 +539,9 @@ public sealed class I3DTrainer
         public Device Device { get; }
         public OptimizerHelper Optimizer { get; }
         public BFloat16ComputeCopy? Mixed { get; }
+
+        /// <summary>The clip layout the model was laid out for: NDHWC with <see cref="TrainingOptions.ChannelsLast"/>.</summary>
+        public Tensor Layout(Tensor clip) => Options.ChannelsLast && clip.ndim == 5 ? ChannelsLast3d.Apply(clip) : clip;
         public List<(ParamGroup Group, double Multiplier)> Groups { get; }
         public List<Parameter> Trainable { get; }
         public long ParameterCount { get; }

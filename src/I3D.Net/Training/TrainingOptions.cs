@@ -60,6 +60,15 @@ public sealed class TrainingOptions
     /// </summary>
     public TrainingPrecision Precision { get; set; } = TrainingPrecision.Float32;
 
+    /// <summary>
+    /// Train with convolution weights and clips in NDHWC strides (channels-last-3d; see
+    /// <see cref="Layers.ChannelsLast3d"/>), the layout cuDNN's fastest 3D convolutions use. The model's parameters
+    /// stay in that layout after the run (checkpoints are written in the reference layout either way). Needs
+    /// <see cref="OptimizerOptions.FlatBuffers"/>: TorchSharp's per-tensor optimizers cannot save NDHWC state.
+    /// Off by default until measured faster on the target GPU (docs/benchmarks.md); on the CPU it is neither faster nor slower.
+    /// </summary>
+    public bool ChannelsLast { get; set; }
+
     /// <summary>Evaluate on the validation source after every this many epochs (1 = every epoch).</summary>
     public int ValidateEveryEpochs { get; set; } = 1;
 
@@ -105,6 +114,14 @@ public sealed class OptimizerOptions
 
     /// <summary>AdamW ε.</summary>
     public double Epsilon { get; set; } = 1e-8;
+
+    /// <summary>
+    /// With <see cref="OptimizerKind.Sgd"/>: keep each parameter group's parameters and gradients in one flat buffer
+    /// and update them with a few whole-buffer kernels (<see cref="Optimizers.FlatSgd"/>) instead of several per
+    /// tensor. Same results; meant for GPUs, where I3D's ~230 tensors make the per-tensor step launch-bound. On the CPU
+    /// the two take the same time. Checkpoints of one kind resume only with the same setting.
+    /// </summary>
+    public bool FlatBuffers { get; set; }
 
     /// <summary>
     /// Parameter groups with their own learning-rate multiplier (and optionally weight decay), matched by state-dict key
