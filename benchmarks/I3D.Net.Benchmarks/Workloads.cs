@@ -18,6 +18,17 @@ public enum ModelVariant
     FrozenChannelsLast,
 }
 
+/// <summary>The training set-ups compared by the train-step benchmarks.</summary>
+public enum TrainVariant
+{
+    /// <summary><see cref="InceptionI3D"/> with TorchSharp's <c>SGD</c> (a few kernels per parameter).</summary>
+    Sgd,
+    /// <summary>The same model with <see cref="I3D.Net.Training.Optimizers.FlatSgd"/> (a few kernels in all).</summary>
+    FlatSgd,
+    /// <summary><see cref="TrainVariant.FlatSgd"/> with weights and clips in NDHWC strides.</summary>
+    FlatSgdChannelsLast,
+}
+
 /// <summary>Builds the measured models and clips.</summary>
 internal static class Workloads
 {
@@ -40,6 +51,19 @@ internal static class Workloads
         ModelVariant.Frozen => FrozenInceptionI3D.Freeze(model),
         _ => FrozenInceptionI3D.Freeze(model, channelsLast: true),
     };
+
+    /// <summary>A train-mode model (same weights for a given seed) and its optimizer, laid out for <paramref name="variant"/>.</summary>
+    public static (InceptionI3D Model, optim.Optimizer Optimizer) Trainable(TrainVariant variant, ScalarType dtype = ScalarType.Float32, long seed = 1)
+    {
+        using (random.manual_seed(seed)) { }
+        var model = new InceptionI3D(400, 3, device: BenchDevice.Device, dtype: dtype);
+        model.train();
+        if (variant == TrainVariant.FlatSgdChannelsLast) Layers.ChannelsLast3d.ApplyTo(model);
+        optim.Optimizer optimizer = variant == TrainVariant.Sgd
+            ? optim.SGD(model.parameters(), 0.01, momentum: 0.9)
+            : new Training.Optimizers.FlatSgd(model.parameters(), 0.01, momentum: 0.9);
+        return (model, optimizer);
+    }
 
     public static Tensor Clip(long batch, long frames, long size, int channels = 3, ScalarType dtype = ScalarType.Float32) =>
         rand(new[] { batch, channels, frames, size, size }, dtype: dtype, device: BenchDevice.Device) * 2 - 1;
