@@ -72,6 +72,16 @@ public sealed class Inception3DBlock : Module<Tensor, Tensor>
     internal (InflatedConv3d B0, InflatedConv3d B1a, InflatedConv3d B1b, InflatedConv3d B2a, InflatedConv3d B2b, InflatedConv3d B3b) Branches =>
         (b0, b1a, b1b, b2a, b2b, b3b);
 
+    /// <summary>
+    /// Compute the three 1×1×1 convolutions that read the block's input (b0, b1a, b2a) as one convolution, one
+    /// BatchNorm and one ReLU over their concatenated channels, then split. The parameters and buffers stay the
+    /// branches' own (the state dict does not change): their weights are concatenated on every forward, so gradients
+    /// reach each branch, and BatchNorm's running statistics are written back to each branch. The result equals the
+    /// separate branches' up to float rounding (one larger matrix product sums in another order). Where the three
+    /// BatchNorms differ in mode or settings the block runs them separately.
+    /// </summary>
+    public bool FuseReductions { get; set; }
+
     /// <summary>Runs the four branches and concatenates their outputs along channels.</summary>
     /// <param name="input">Feature maps <c>[B, InChannels, T, H, W]</c>.</param>
     /// <returns>Feature maps <c>[B, OutChannels, T, H, W]</c>.</returns>
@@ -82,10 +92,63 @@ public sealed class Inception3DBlock : Module<Tensor, Tensor>
                 $"{GetName()}: expected input [B, {InChannels}, T, H, W], found [{string.Join(", ", input.shape)}].", nameof(input));
 
         using var scope = NewDisposeScope();
-        var y0 = b0.forward(input);
-        var y1 = b1b.forward(b1a.forward(input));
-        var y2 = b2b.forward(b2a.forward(input));
+        Tensor y0, r1, r2;
+        if (FuseReductions && CanFuse())
+        {
+            var reduced = FusedReductions(input);
+            (y0, r1, r2) = (reduced[0], reduced[1], reduced[2]);
+        }
+        else
+        {
+            (y0, r1, r2) = (b0.forward(input), b1a.forward(input), b2a.forward(input));
+        }
+        var y1 = b1b.forward(r1);
+        var y2 = b2b.forward(r2);
         var y3 = b3b.forward(b3a.forward(input));
         return cat([y0, y1, y2, y3], 1).MoveToOuterDisposeScope();
+    }
+
+    private bool CanFuse()
+    {
+        var first = b0.BatchNorm!;
+        foreach (var unit in new[] { b1a, b2a })
+        {
+            var bn = unit.BatchNorm!;
+            if (bn.training != first.training || bn.momentum != first.momentum || bn.eps != first.eps) return false;
+        }
+        // BatchNorm with a cumulative average (momentum null) depends on each layer's own batch count.
+        return first.momentum is not null && new[] { b0, b1a, b2a }.All(u => u.BatchNorm!.running_mean is not null && u.BatchNorm.weight is not null);
+    }
+
+    /// <summary>b0, b1a and b2a as one conv + BN + ReLU, split back into the three outputs.</summary>
+    private Tensor[] FusedReductions(Tensor input)
+    {
+        InflatedConv3d[] units = [b0, b1a, b2a];
+        var bns = units.Select(u => u.BatchNorm!).ToArray();
+        var weight = cat(units.Select(u => u.Convolution.weight!).ToArray(), 0);
+        // A 1×1×1 stride-1 convolution has no padding, TF-SAME or otherwise.
+        var y = nn.functional.conv3d(input, weight);
+        var training = bns[0].training;
+        var runningMean = cat(bns.Select(b => b.running_mean!).ToArray(), 0);
+        var runningVar = cat(bns.Select(b => b.running_var!).ToArray(), 0);
+        y = nn.functional.batch_norm(y, runningMean, runningVar,
+            cat(bns.Select(b => (Tensor)b.weight!).ToArray(), 0), cat(bns.Select(b => (Tensor)b.bias!).ToArray(), 0),
+            training, bns[0].momentum!.Value, bns[0].eps);
+        if (training)
+        {
+            // batch_norm updated the concatenated copies; each branch keeps its own statistics and batch count.
+            using var noGrad = no_grad();
+            long offset = 0;
+            foreach (var bn in bns)
+            {
+                var n = bn.running_mean!.shape[0];
+                bn.running_mean.copy_(runningMean.narrow(0, offset, n));
+                bn.running_var!.copy_(runningVar.narrow(0, offset, n));
+                bn.num_batches_tracked?.add_(1);
+                offset += n;
+            }
+        }
+        y = nn.functional.relu(y);
+        return y.split([Widths.B0, Widths.B1a, Widths.B2a], 1);
     }
 }

@@ -119,6 +119,21 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
         }
         layers = built.ToArray();
         RegisterComponents();
+        FuseReductions = options.FuseReductions;
+    }
+
+    /// <summary>
+    /// Whether every Inception block computes its three input-sharing 1×1×1 convolutions (b0, b1a, b2a) as one
+    /// convolution + BatchNorm + ReLU (<see cref="Inception3DBlock.FuseReductions"/>): fewer, larger kernels in
+    /// training and inference, with the state dict unchanged. Can be switched at any time.
+    /// </summary>
+    public bool FuseReductions
+    {
+        get => layers.Select(l => l.Layer).OfType<Inception3DBlock>().Any(b => b.FuseReductions);
+        set
+        {
+            foreach (var block in layers.Select(l => l.Layer).OfType<Inception3DBlock>()) block.FuseReductions = value;
+        }
     }
 
     /// <summary>Number of classes of the logits layer.</summary>

@@ -17,6 +17,12 @@ public sealed record InceptionI3DOptions
     /// the reference's TensorFlow decay of 0.99.</summary>
     public double BatchNormMomentum { get; init; } = 0.01;
 
+    /// <summary>
+    /// Initial value of <see cref="InceptionI3D.FuseReductions"/>: run each Inception block's three 1×1×1 convolutions
+    /// that share its input as one (same parameters and state dict, same function up to float rounding). Default false.
+    /// </summary>
+    public bool FuseReductions { get; init; }
+
     /// <summary>The reference options.</summary>
     public static InceptionI3DOptions Default { get; } = new();
 

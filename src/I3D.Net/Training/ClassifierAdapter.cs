@@ -101,7 +101,7 @@ public abstract class ClassifierAdapter
             _model is InceptionI3D i3d ? new SingleStream(CopyOf(i3d), useFlow) : null;
     }
 
-    private static InceptionI3D CopyOf(InceptionI3D model) => new(model.NumClasses, model.InChannels, model.Options);
+    private static InceptionI3D CopyOf(InceptionI3D model) => new(model.NumClasses, model.InChannels, model.Options) { FuseReductions = model.FuseReductions };
 
     private sealed class WithCopy(ClassifierAdapter inner, Func<ClassifierAdapter> createCopy) : ClassifierAdapter
     {
