@@ -13,7 +13,7 @@ public class InferenceBenchmarks
     private Tensor clip = null!;
 
     /// <summary>The model variant.</summary>
-    [Params(ModelVariant.NaivePort, ModelVariant.Plain, ModelVariant.Frozen, ModelVariant.FrozenChannelsLast)]
+    [Params(ModelVariant.NaivePort, ModelVariant.Plain, ModelVariant.PlainFused, ModelVariant.Frozen, ModelVariant.FrozenChannelsLast)]
     public ModelVariant Variant { get; set; }
 
     /// <summary>Clips per batch.</summary>

@@ -96,7 +96,7 @@ internal static class QuickRunner
         var variants = Enum.GetValues<TrainVariant>();
         var setups = variants.Select(v => Workloads.Trainable(v, dtype)).ToArray();
         var clip = Workloads.Clip(o.Batch, o.Frames, o.Size, 3, dtype);
-        var clips = variants.Select(v => v == TrainVariant.FlatSgdChannelsLast ? ChannelsLast3d.Apply(clip) : clip).ToArray();
+        var clips = variants.Select(v => v is TrainVariant.FlatSgdChannelsLast or TrainVariant.FlatSgdFusedChannelsLast ? ChannelsLast3d.Apply(clip) : clip).ToArray();
         var labels = randint(0, 400, new[] { (long)o.Batch }, device: BenchDevice.Device);
         double Step(int i)
         {

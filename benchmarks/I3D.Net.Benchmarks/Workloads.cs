@@ -12,6 +12,8 @@ public enum ModelVariant
     NaivePort,
     /// <summary><see cref="InceptionI3D"/> as trained: conv, BN and ReLU modules.</summary>
     Plain,
+    /// <summary><see cref="InceptionI3D"/> with <see cref="InceptionI3D.FuseReductions"/> (a copy with the same weights).</summary>
+    PlainFused,
     /// <summary><see cref="FrozenInceptionI3D"/>: BN folded, 1×1 convs fused.</summary>
     Frozen,
     /// <summary><see cref="FrozenInceptionI3D"/> with NDHWC strides.</summary>
@@ -27,6 +29,10 @@ public enum TrainVariant
     FlatSgd,
     /// <summary><see cref="TrainVariant.FlatSgd"/> with weights and clips in NDHWC strides.</summary>
     FlatSgdChannelsLast,
+    /// <summary><see cref="TrainVariant.FlatSgd"/> with <see cref="InceptionI3D.FuseReductions"/>.</summary>
+    FlatSgdFused,
+    /// <summary>All three: flat SGD, fused 1×1 convolutions, NDHWC.</summary>
+    FlatSgdFusedChannelsLast,
 }
 
 /// <summary>Builds the measured models and clips.</summary>
@@ -48,9 +54,19 @@ internal static class Workloads
     {
         ModelVariant.NaivePort => new NaiveI3D(model),
         ModelVariant.Plain => model,
+        ModelVariant.PlainFused => FusedCopy(model),
         ModelVariant.Frozen => FrozenInceptionI3D.Freeze(model),
         _ => FrozenInceptionI3D.Freeze(model, channelsLast: true),
     };
+
+    private static InceptionI3D FusedCopy(InceptionI3D model)
+    {
+        var copy = new InceptionI3D(model.NumClasses, model.InChannels, model.Options with { FuseReductions = true },
+            device: BenchDevice.Device, dtype: model.parameters().First().dtype);
+        copy.load_state_dict(model.state_dict());
+        copy.train(model.training);
+        return copy;
+    }
 
     /// <summary>A train-mode model (same weights for a given seed) and its optimizer, laid out for <paramref name="variant"/>.</summary>
     public static (InceptionI3D Model, optim.Optimizer Optimizer) Trainable(TrainVariant variant, ScalarType dtype = ScalarType.Float32, long seed = 1)
@@ -58,7 +74,8 @@ internal static class Workloads
         using (random.manual_seed(seed)) { }
         var model = new InceptionI3D(400, 3, device: BenchDevice.Device, dtype: dtype);
         model.train();
-        if (variant == TrainVariant.FlatSgdChannelsLast) Layers.ChannelsLast3d.ApplyTo(model);
+        model.FuseReductions = variant is TrainVariant.FlatSgdFused or TrainVariant.FlatSgdFusedChannelsLast;
+        if (variant is TrainVariant.FlatSgdChannelsLast or TrainVariant.FlatSgdFusedChannelsLast) Layers.ChannelsLast3d.ApplyTo(model);
         optim.Optimizer optimizer = variant == TrainVariant.Sgd
             ? optim.SGD(model.parameters(), 0.01, momentum: 0.9)
             : new Training.Optimizers.FlatSgd(model.parameters(), 0.01, momentum: 0.9);
