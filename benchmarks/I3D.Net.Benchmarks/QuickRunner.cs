@@ -135,26 +135,41 @@ internal static class QuickRunner
         }
     }
 
-    /// <summary>The optimizer alone (step and zero_grad on I3D's 12.7 M parameters): per-tensor SGD against FlatSgd.</summary>
+    /// <summary>The optimizer alone (step and zero_grad on I3D's 12.7 M parameters): per-tensor SGD against FlatSgd,
+    /// in interleaved rounds.</summary>
     private static void OptimizerStep(Options o, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        foreach (var variant in new[] { TrainVariant.Sgd, TrainVariant.FlatSgd })
+        TrainVariant[] variants = [TrainVariant.Sgd, TrainVariant.FlatSgd];
+        var setups = variants.Select(v => Workloads.Trainable(v, dtype)).ToArray();
+        foreach (var (model, _) in setups)
         {
-            var (model, optimizer) = Workloads.Trainable(variant, dtype);
-            using (var s = NewDisposeScope())
+            using var s = NewDisposeScope();
+            // One small backward gives every parameter a gradient; the step's cost does not depend on its values.
+            var loss = nn.functional.cross_entropy(model.forward(Workloads.Clip(1, 8, 32, 3, dtype)).to(ScalarType.Float32), randint(0, 400, [1L], device: BenchDevice.Device));
+            loss.backward();
+        }
+        void Step(int i)
+        {
+            using var s = NewDisposeScope();
+            setups[i].Optimizer.step();
+            setups[i].Optimizer.zero_grad();
+            BenchDevice.Synchronize();
+        }
+        for (int w = 0; w < o.Warmup; w++)
+            for (int i = 0; i < setups.Length; i++) Step(i);
+        var times = variants.Select(_ => new List<double>()).ToArray();
+        for (int r = 0; r < o.Reps; r++)
+            for (int i = 0; i < setups.Length; i++)
             {
-                // One small backward gives every parameter a gradient; the step's cost does not depend on its values.
-                var loss = nn.functional.cross_entropy(model.forward(Workloads.Clip(1, 8, 32, 3, dtype)).to(ScalarType.Float32), randint(0, 400, [1L], device: BenchDevice.Device));
-                loss.backward();
+                var sw = Stopwatch.StartNew();
+                Step(i);
+                times[i].Add(sw.Elapsed.TotalMilliseconds);
             }
-            double ms = Median(o, () =>
-            {
-                using var s = NewDisposeScope();
-                optimizer.step();
-                optimizer.zero_grad();
-            });
-            Row("optimizer step + zero_grad", variant.ToString(), dtype, ms, $"{model.parameters().Count()} tensors");
+        for (int i = 0; i < setups.Length; i++)
+            Row("optimizer step + zero_grad", variants[i].ToString(), dtype, MedianOf(times[i]), $"{setups[i].Model.parameters().Count()} tensors");
+        foreach (var (model, optimizer) in setups)
+        {
             optimizer.Dispose();
             model.Dispose();
         }
