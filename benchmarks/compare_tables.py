@@ -9,9 +9,10 @@ def rows(path):
     out = []
     for line in open(path, encoding="utf-8"):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and cells[3].replace(".", "", 1).isdigit():
-            value = float(re.match(r"[\d.]+", cells[4]).group(0))
-            out.append((cells[0], cells[1], cells[2], float(cells[3]), value))
+        number = re.match(r"[\d.]+", cells[4]) if len(cells) == 5 else None
+        # Rows whose throughput is not a leading number (block timings) have no PyTorch counterpart.
+        if number and cells[3].replace(".", "", 1).isdigit():
+            out.append((cells[0], cells[1], cells[2], float(cells[3]), float(number.group(0))))
     return out
 
 

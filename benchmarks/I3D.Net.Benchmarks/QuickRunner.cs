@@ -32,6 +32,7 @@ internal static class QuickRunner
         foreach (var dtype in dtypes)
         {
             if (o.Sections.Contains("conv")) ConvShapes(o, dtype);
+            if (o.Sections.Contains("block")) Blocks(o, dtype);
             if (o.Sections.Contains("model")) Inference(o, dtype);
             if (o.Sections.Contains("train")) TrainStep(o, dtype);
             if (o.Sections.Contains("optimizer")) OptimizerStep(o, dtype);
@@ -175,6 +176,57 @@ internal static class QuickRunner
         }
     }
 
+    /// <summary>
+    /// Every Inception block (Mixed_3b … Mixed_5c) at its input size in the model: inference forward and a training
+    /// forward + backward, with the three 1×1×1 reductions separate and fused (<see cref="Inception3DBlock.FuseReductions"/>).
+    /// </summary>
+    private static void Blocks(Options o, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var model = new InceptionI3D(400, 3, device: BenchDevice.Device, dtype: dtype);
+        var shapes = new Dictionary<string, long[]>();
+        using (no_grad())
+        {
+            model.eval();
+            // Shapes only: batch 1 at the benchmark's clip size.
+            long[] previous = [1, 3, o.Frames, o.Size, o.Size];
+            using var probe = zeros(previous, dtype: dtype, device: BenchDevice.Device);
+            foreach (var (endpoint, output) in model.ForwardEndpoints(probe))
+            {
+                shapes[endpoint.ToString()] = previous;
+                previous = output.shape;
+            }
+        }
+        foreach (var (name, module) in model.named_children())
+        {
+            if (module is not Inception3DBlock block) continue;
+            var input = shapes[name];
+            var x = rand(new[] { (long)o.Batch, input[1], input[2], input[3], input[4] }, dtype: dtype, device: BenchDevice.Device);
+            var xGrad = x.detach().requires_grad_(true);
+            foreach (var fused in new[] { false, true })
+            {
+                block.FuseReductions = fused;
+                var variant = fused ? "fused 1x1" : "separate 1x1";
+                block.eval();
+                double inferMs = Median(o, () =>
+                {
+                    using var s = NewDisposeScope();
+                    using var noGrad = no_grad();
+                    block.forward(x);
+                });
+                block.train();
+                double trainMs = Median(o, () =>
+                {
+                    using var s = NewDisposeScope();
+                    block.forward(xGrad).sum().backward();
+                });
+                Row($"block {name} in {input[1]}x{input[2]}x{input[3]}x{input[4]}", variant, dtype, inferMs, $"forward {inferMs:F2} ms; forward+backward {trainMs:F2} ms");
+            }
+            block.FuseReductions = false;
+        }
+        model.Dispose();
+    }
+
     private static void ConvShapes(Options o, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
@@ -268,7 +320,7 @@ internal static class QuickRunner
                 "--sections" => o with { Sections = v.Split(',') },
                 "--dtypes" => o with { Dtypes = v.Split(',') },
                 "--cudnn-benchmark" => o with { CudnnBenchmark = bool.Parse(v) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}; expected --batch, --frames, --size, --reps, --warmup, --sections conv,model,train,optimizer, --dtypes fp32,bf16, --cudnn-benchmark true|false."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}; expected --batch, --frames, --size, --reps, --warmup, --sections conv,block,model,train,optimizer, --dtypes fp32,bf16, --cudnn-benchmark true|false."),
             };
         }
         return o;
