@@ -132,16 +132,13 @@ internal static class FlowImageOps
 
     /// <summary>
     /// Median filter of odd side <paramref name="size"/> on each channel with a replicated border, as OpenCV's
-    /// <c>medianBlur</c> does for float images.
+    /// <c>medianBlur</c> does for float images (computed by a <see cref="MedianNetwork"/>).
     /// </summary>
     public static Tensor MedianBlur(Tensor src, int size)
     {
         using var scope = NewDisposeScope();
-        long n = src.shape[0], c = src.shape[1], h = src.shape[2], w = src.shape[3];
         int r = size / 2;
         var padded = F.pad(src, new long[] { r, r, r, r }, PaddingModes.Replicate);
-        var windows = padded.unfold(2, size, 1).unfold(3, size, 1).reshape(n, c, h, w, size * size);
-        var median = windows.kthvalue(size * size / 2 + 1, dim: -1).values;
-        return median.MoveToOuterDisposeScope();
+        return MedianNetwork.For(size).Apply(padded).MoveToOuterDisposeScope();
     }
 }
