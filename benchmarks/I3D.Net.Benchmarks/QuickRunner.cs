@@ -46,9 +46,17 @@ internal static class QuickRunner
     {
         using var scope = NewDisposeScope();
         var variants = Enum.GetValues<ModelVariant>();
-        var baseModel = Workloads.BaseModel(3, dtype);
+        // Built in float32 and converted, so a lower precision can be compared with float32 on the same weights.
+        var baseModel = Workloads.BaseModel(3, ScalarType.Float32);
+        var clip32 = Workloads.Clip(o.Batch, o.Frames, o.Size, 3, ScalarType.Float32);
+        Tensor? float32Logits = null;
+        if (dtype != ScalarType.Float32)
+        {
+            using (no_grad()) float32Logits = baseModel.forward(clip32);
+            baseModel.to(dtype);
+        }
         var models = variants.Select(v => Workloads.Variant(baseModel, v)).ToArray();
-        var clip = Workloads.Clip(o.Batch, o.Frames, o.Size, 3, dtype);
+        var clip = clip32.to(dtype);
         void Forward(int i)
         {
             using var s = NewDisposeScope();
@@ -65,6 +73,12 @@ internal static class QuickRunner
             var deviations = models.Select((m, i) => $"{variants[i]} {(m.forward(clip).to(ScalarType.Float32) - reference).abs().max().item<float>():E1}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"<!-- {DtypeName(dtype)}: max |logit| {reference.abs().max().item<float>():E2}; largest difference from Plain: {string.Join(", ", deviations)} -->"));
+            if (float32Logits is not null)
+            {
+                var fromFloat32 = models.Select((m, i) => $"{variants[i]} {(m.forward(clip).to(ScalarType.Float32) - float32Logits).abs().max().item<float>():E1}");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"<!-- {DtypeName(dtype)} against float32 Plain on the same weights (max |logit| {float32Logits.abs().max().item<float>():E2}): {string.Join(", ", fromFloat32)} -->"));
+            }
         }
         var times = variants.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < o.Reps; r++)
@@ -293,13 +307,14 @@ internal static class QuickRunner
     private static void Row(string workload, string variant, ScalarType dtype, double ms, string throughput) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {workload} | {variant} | {DtypeName(dtype)} | {ms:F1} | {throughput} |"));
 
-    private static string DtypeName(ScalarType t) => t switch { ScalarType.BFloat16 => "bf16", ScalarType.Float16 => "fp16", _ => "fp32" };
+    private static string DtypeName(ScalarType t) => t switch { ScalarType.BFloat16 => "bf16", ScalarType.Float16 => "fp16", ScalarType.Float64 => "fp64", _ => "fp32" };
 
     private static ScalarType ParseDtype(string s) => s switch
     {
         "fp32" => ScalarType.Float32,
         "bf16" => ScalarType.BFloat16,
-        _ => throw new ArgumentException($"Unknown dtype '{s}'; expected fp32 or bf16."),
+        "fp64" => ScalarType.Float64, // a reference (libtorch's CPU has no bf16 avg_pool3d, so bf16 runs on CUDA only)
+        _ => throw new ArgumentException($"Unknown dtype '{s}'; expected fp32, bf16 or fp64."),
     };
 
     private sealed record Options(int Batch, int Frames, int Size, int Reps, int Warmup, string[] Sections, string[] Dtypes, bool CudnnBenchmark = true);
@@ -320,7 +335,7 @@ internal static class QuickRunner
                 "--sections" => o with { Sections = v.Split(',') },
                 "--dtypes" => o with { Dtypes = v.Split(',') },
                 "--cudnn-benchmark" => o with { CudnnBenchmark = bool.Parse(v) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}; expected --batch, --frames, --size, --reps, --warmup, --sections conv,block,model,train,optimizer, --dtypes fp32,bf16, --cudnn-benchmark true|false."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}; expected --batch, --frames, --size, --reps, --warmup, --sections conv,block,model,train,optimizer, --dtypes fp32,bf16,fp64, --cudnn-benchmark true|false."),
             };
         }
         return o;
