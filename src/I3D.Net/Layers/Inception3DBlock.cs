@@ -149,6 +149,11 @@ public sealed class Inception3DBlock : Module<Tensor, Tensor>
             }
         }
         y = nn.functional.relu(y);
-        return y.split([Widths.B0, Widths.B1a, Widths.B2a], 1);
+        var parts = y.split([Widths.B0, Widths.B1a, Widths.B2a], 1);
+        // A channel slice of an NDHWC tensor is dense in no layout, and convolutions then take a slow path: give the
+        // two 3×3×3 branches dense NDHWC inputs (an NCDHW slice is handled well as it is).
+        if (ChannelsLast3d.IsApplied(y))
+            for (var i = 1; i < parts.Length; i++) parts[i] = ChannelsLast3d.Apply(parts[i]);
+        return parts;
     }
 }

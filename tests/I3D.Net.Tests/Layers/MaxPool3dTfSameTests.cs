@@ -47,6 +47,24 @@ public class MaxPool3dTfSameTests
     }
 
     [Fact]
+    public void Keeps_the_input_layout_and_the_gradient_on_the_cpu_route_through_ndhwc()
+    {
+        using var scope = NewDisposeScope();
+        // Stride-1 pools run through NDHWC on the CPU; callers must not see it.
+        var pool = new MaxPool3dTfSame((3, 3, 3), (1, 1, 1));
+        var x = randn(new long[] { 2, 5, 4, 6, 7 }).requires_grad_(true);
+        var y = pool.forward(x);
+        var weights = randn(y.shape);
+        (y * weights).sum().backward();
+
+        var reference = x.detach().clone().requires_grad_(true);
+        (Reference(reference, [3, 3, 3], [1, 1, 1]) * weights).sum().backward();
+        y.is_contiguous().Should().BeTrue("an NCDHW input gives an NCDHW output");
+        x.grad!.allclose(reference.grad!, 0, 0).Should().BeTrue();
+        ChannelsLast3d.IsApplied(pool.forward(ChannelsLast3d.Apply(x.detach()))).Should().BeTrue("an NDHWC input stays NDHWC");
+    }
+
+    [Fact]
     public void Rejects_wrong_rank()
     {
         using var x = rand(new long[] { 1, 3, 8, 8 });
