@@ -85,13 +85,14 @@ public sealed class MaxPool3dTfSame : ParameterLessModule<Tensor, Tensor>
     }
 
     /// <summary>
-    /// <c>max_pool3d</c>, on the CPU routed through NDHWC for stride-1 windows (the Inception blocks' 3×3×3 pools):
-    /// libtorch's CPU kernel is several times slower on NCDHW there (63 ms against 8 ms for 192×8×28×28, copies
-    /// included), while for the strided stem pools the copies cost more than they save. Same values either way.
+    /// <c>max_pool3d</c>, on the CPU routed through NDHWC and back: libtorch's CPU kernel is several times slower on
+    /// NCDHW (63 ms against 8 ms for the 3×3×3 stride-1 pool at 192×8×28×28, copies included). Stride-1 pools always
+    /// go that way; strided ones only when no gradient is recorded, since a training step was not faster with their
+    /// backward through NDHWC. Same values and gradients either way.
     /// </summary>
     private Tensor Pool(Tensor x, long[] pad, bool ceil)
     {
-        if (x.device_type != DeviceType.CPU || stride.Any(s => s != 1) || x.shape[1] == 1 || ChannelsLast3d.IsApplied(x))
+        if (x.device_type != DeviceType.CPU || x.shape[1] == 1 || ChannelsLast3d.IsApplied(x) || (stride.Any(s => s != 1) && x.requires_grad))
             return nn.functional.max_pool3d(x, kernel, stride, pad, ceil_mode: ceil);
         using var scope = NewDisposeScope();
         return nn.functional.max_pool3d(ChannelsLast3d.Apply(x), kernel, stride, pad, ceil_mode: ceil).contiguous().MoveToOuterDisposeScope();
