@@ -6,7 +6,8 @@ namespace I3D.Net.Training.Optimizers;
 
 /// <summary>
 /// TorchSharp's <see cref="SGD"/>, computed on one flat buffer per parameter group (<see cref="FlatParameterBuffer"/>):
-/// a step is 2–4 whole-buffer kernels per group instead of 3–4 per parameter, and <see cref="zero_grad"/> is one.
+/// on a GPU a step is 2–4 whole-buffer kernels per group instead of 3–4 per parameter, and <see cref="zero_grad"/> is
+/// one (on the CPU the step goes slice by slice, so that each slice stays in cache across its ops).
 /// The arithmetic is element for element <see cref="SGD"/>'s, in the same order, and the tests find the same bits.
 /// The momentum lives in a flat buffer too; <see cref="state_dict"/> (which save and load go through) exposes it
 /// as SGD's per-parameter states, and the next <see cref="step"/> takes whatever a load wrote there.
@@ -38,6 +39,10 @@ public sealed class FlatSgd : SGD
     public FlatSgd(IReadOnlyList<ParamGroup> groups, double lr, double momentum = 0, double weightDecay = 0, bool nesterov = false)
         : base(groups, lr, momentum, 0, weightDecay, nesterov)
     {
+        var seen = new HashSet<IntPtr>();
+        foreach (var p in groups.SelectMany(g => g.Parameters))
+            if (!seen.Add(p.Handle))
+                throw new ArgumentException($"A parameter of shape [{string.Join(", ", p.shape)}] appears twice in the groups; each may be flattened once.", nameof(groups));
         try
         {
             foreach (var g in groups)

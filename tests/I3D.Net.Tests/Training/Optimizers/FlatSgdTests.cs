@@ -165,6 +165,16 @@ public sealed class FlatSgdTests : IDisposable
     }
 
     [Fact]
+    public void AParameterInTwoGroupsIsRejected()
+    {
+        using var model = new TinyClassifier(seed: 5);
+        var all = model.parameters().ToList();
+        var act = () => new FlatSgd([new SGD.ParamGroup(all, 0.1), new SGD.ParamGroup(all.Take(1), 0.1)], 0.1);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*appears twice*");
+    }
+
+    [Fact]
     public void MixedTypesAreRejected()
     {
         using var scope = NewDisposeScope();
