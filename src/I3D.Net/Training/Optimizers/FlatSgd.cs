@@ -84,7 +84,8 @@ public sealed class FlatSgd : SGD
         }, closure);
     }
 
-    /// <summary>Elements per slice of a CPU step: 1 MiB of float32, which stays in a core's L2 cache across its ops.</summary>
+    /// <summary>Elements per slice of a CPU step: 256 KiB of float32 per buffer, so the slice of values, gradients and
+    /// momentum (768 KiB) stays in a 1 MiB L2 cache across its ops.</summary>
     internal const long CpuChunkElements = 1 << 16;
 
     /// <summary>SGD's update on one slice, op for op as TorchSharp's <see cref="SGD"/> does it per parameter.</summary>
