@@ -35,7 +35,10 @@ internal sealed class NaiveI3D : nn.Module<Tensor, Tensor>
             };
         }
         long[] kernel = [Math.Min(2, x.shape[2]), Math.Min(7, x.shape[3]), Math.Min(7, x.shape[4])];
-        var pooled = nn.functional.avg_pool3d(x, kernel, [1, 1, 1]);
+        // libtorch's CPU has no bfloat16 avg_pool3d (CUDA has): pool in float32 there, as InceptionI3D does.
+        var pooled = x.dtype == ScalarType.BFloat16 && x.device_type == DeviceType.CPU
+            ? nn.functional.avg_pool3d(x.to(ScalarType.Float32), kernel, [1, 1, 1]).to(ScalarType.BFloat16)
+            : nn.functional.avg_pool3d(x, kernel, [1, 1, 1]);
         var head = model.LogitsLayer!.Convolution;
         return nn.functional.conv3d(pooled, head.weight!, head.bias).mean([2, 3, 4]).MoveToOuterDisposeScope();
     }
