@@ -109,18 +109,13 @@ internal static class QuickRunner
     {
         using var scope = NewDisposeScope();
         var variants = Enum.GetValues<TrainVariant>();
-        var setups = variants.Select(v => Workloads.Trainable(v, dtype)).ToArray();
+        var setups = variants.Select(v => TrainSetup.Create(v, dtype)).ToArray();
         var clip = Workloads.Clip(o.Batch, o.Frames, o.Size, 3, dtype);
-        var clips = variants.Select(v => v is TrainVariant.FlatSgdChannelsLast or TrainVariant.FlatSgdFusedChannelsLast ? ChannelsLast3d.Apply(clip) : clip).ToArray();
         var labels = randint(0, 400, new[] { (long)o.Batch }, device: BenchDevice.Device);
         double Step(int i)
         {
             using var s = NewDisposeScope();
-            var (model, optimizer) = setups[i];
-            optimizer.zero_grad();
-            var loss = nn.functional.cross_entropy(model.forward(clips[i]).to(ScalarType.Float32), labels);
-            loss.backward();
-            optimizer.step();
+            var loss = setups[i].Step(clip, labels);
             BenchDevice.Synchronize();
             return loss.item<float>();
         }
@@ -141,13 +136,9 @@ internal static class QuickRunner
         for (int i = 0; i < setups.Length; i++)
         {
             double ms = MedianOf(times[i]);
-            Row("train step (SGD m=0.9)", variants[i].ToString(), dtype, ms, $"{o.Batch * 1000 / ms:F2} clips/s ({ms / baseline:F2}x Sgd time)");
+            Row("train step (SGD m=0.9)", variants[i].ToString(), setups[i].Mixed ? "bf16 mixed" : DtypeName(dtype), ms, $"{o.Batch * 1000 / ms:F2} clips/s ({ms / baseline:F2}x Sgd time)");
         }
-        foreach (var (model, optimizer) in setups)
-        {
-            optimizer.Dispose();
-            model.Dispose();
-        }
+        foreach (var setup in setups) setup.Dispose();
     }
 
     /// <summary>The optimizer alone (step and zero_grad on I3D's 12.7 M parameters): per-tensor SGD against FlatSgd,
@@ -156,8 +147,8 @@ internal static class QuickRunner
     {
         using var scope = NewDisposeScope();
         TrainVariant[] variants = [TrainVariant.Sgd, TrainVariant.FlatSgd];
-        var setups = variants.Select(v => Workloads.Trainable(v, dtype)).ToArray();
-        foreach (var (model, _) in setups)
+        var setups = variants.Select(v => TrainSetup.Create(v, dtype)).ToArray();
+        foreach (var model in setups.Select(x => x.Model))
         {
             using var s = NewDisposeScope();
             // One small backward gives every parameter a gradient; the step's cost does not depend on its values.
@@ -183,11 +174,7 @@ internal static class QuickRunner
             }
         for (int i = 0; i < setups.Length; i++)
             Row("optimizer step + zero_grad", variants[i].ToString(), dtype, MedianOf(times[i]), $"{setups[i].Model.parameters().Count()} tensors");
-        foreach (var (model, optimizer) in setups)
-        {
-            optimizer.Dispose();
-            model.Dispose();
-        }
+        foreach (var setup in setups) setup.Dispose();
     }
 
     /// <summary>
@@ -305,7 +292,10 @@ internal static class QuickRunner
     }
 
     private static void Row(string workload, string variant, ScalarType dtype, double ms, string throughput) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {workload} | {variant} | {DtypeName(dtype)} | {ms:F1} | {throughput} |"));
+        Row(workload, variant, DtypeName(dtype), ms, throughput);
+
+    private static void Row(string workload, string variant, string dtype, double ms, string throughput) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {workload} | {variant} | {dtype} | {ms:F1} | {throughput} |"));
 
     private static string DtypeName(ScalarType t) => t switch { ScalarType.BFloat16 => "bf16", ScalarType.Float16 => "fp16", ScalarType.Float64 => "fp64", _ => "fp32" };
 

@@ -33,6 +33,10 @@ public enum TrainVariant
     FlatSgdFused,
     /// <summary>All three: flat SGD, fused 1×1 convolutions, NDHWC.</summary>
     FlatSgdFusedChannelsLast,
+    /// <summary>The trainer's bf16 mixed precision (bf16 compute copy, float32 BN and masters) with flat SGD.</summary>
+    Bf16MixedFlatSgd,
+    /// <summary><see cref="TrainVariant.Bf16MixedFlatSgd"/> with fused 1×1 convolutions and NDHWC.</summary>
+    Bf16MixedFlatSgdFusedChannelsLast,
 }
 
 /// <summary>Builds the measured models and clips.</summary>
@@ -75,20 +79,6 @@ internal static class Workloads
         copy.load_state_dict(model.state_dict());
         copy.train(model.training);
         return copy;
-    }
-
-    /// <summary>A train-mode model (same weights for a given seed) and its optimizer, laid out for <paramref name="variant"/>.</summary>
-    public static (InceptionI3D Model, optim.Optimizer Optimizer) Trainable(TrainVariant variant, ScalarType dtype = ScalarType.Float32, long seed = 1)
-    {
-        using (random.manual_seed(seed)) { }
-        var model = new InceptionI3D(400, 3, device: BenchDevice.Device, dtype: dtype);
-        model.train();
-        model.FuseReductions = variant is TrainVariant.FlatSgdFused or TrainVariant.FlatSgdFusedChannelsLast;
-        if (variant is TrainVariant.FlatSgdChannelsLast or TrainVariant.FlatSgdFusedChannelsLast) Layers.ChannelsLast3d.ApplyTo(model);
-        optim.Optimizer optimizer = variant == TrainVariant.Sgd
-            ? optim.SGD(model.parameters(), 0.01, momentum: 0.9)
-            : new Training.Optimizers.FlatSgd(model.parameters(), 0.01, momentum: 0.9);
-        return (model, optimizer);
     }
 
     public static Tensor Clip(long batch, long frames, long size, int channels = 3, ScalarType dtype = ScalarType.Float32) =>
