@@ -505,7 +505,9 @@ public sealed class I3DTrainer
             if (opt.Kind == OptimizerKind.AdamW)
             {
                 var paramGroups = groups.Select(g => new AdamW.ParamGroup(g.Params, opt.LearningRate * g.Multiplier, opt.Beta1, opt.Beta2, opt.Epsilon, g.WeightDecay)).ToList();
-                Optimizer = optim.AdamW(paramGroups, opt.LearningRate, opt.Beta1, opt.Beta2, opt.Epsilon, opt.WeightDecay);
+                Optimizer = opt.FlatBuffers
+                    ? new FlatAdamW(paramGroups, opt.LearningRate, opt.Beta1, opt.Beta2, opt.Epsilon, opt.WeightDecay)
+                    : optim.AdamW(paramGroups, opt.LearningRate, opt.Beta1, opt.Beta2, opt.Epsilon, opt.WeightDecay);
                 Groups = paramGroups.Zip(groups, (pg, g) => ((ParamGroup)pg, g.Multiplier)).ToList();
             }
             else

@@ -116,10 +116,10 @@ public sealed class OptimizerOptions
     public double Epsilon { get; set; } = 1e-8;
 
     /// <summary>
-    /// With <see cref="OptimizerKind.Sgd"/>: keep each parameter group's parameters and gradients in one flat buffer
-    /// and update them with a few whole-buffer kernels (<see cref="Optimizers.FlatSgd"/>) instead of several per
-    /// tensor. Same results; meant for GPUs, where I3D's ~230 tensors make the per-tensor step launch-bound. On the CPU
-    /// the two take the same time. Checkpoints of one kind resume only with the same setting.
+    /// Keep each parameter group's parameters and gradients in one flat buffer and update them with a few whole-buffer
+    /// kernels (<see cref="Optimizers.FlatSgd"/>, <see cref="Optimizers.FlatAdamW"/>) instead of several per tensor.
+    /// Same results; meant for GPUs, where I3D's 173 tensors per stream make the per-tensor step launch-bound. On the
+    /// CPU the two take about the same time. Checkpoints of one kind resume only with the same setting.
     /// </summary>
     public bool FlatBuffers { get; set; }
 

@@ -53,10 +53,8 @@ public sealed class TrainingOptionsValidator : IValidateOptions<TrainingOptions>
             Check(opt.WeightDecay >= 0, $"Optimizer.WeightDecay must be non-negative, found {opt.WeightDecay}.");
             Check(opt.Beta1 is >= 0 and < 1 && opt.Beta2 is >= 0 and < 1, $"Optimizer betas must be in [0, 1), found ({opt.Beta1}, {opt.Beta2}).");
             Check(opt.Epsilon > 0, $"Optimizer.Epsilon must be positive, found {opt.Epsilon}.");
-            Check(!opt.FlatBuffers || opt.Kind == OptimizerKind.Sgd,
-                $"Optimizer.FlatBuffers is implemented for Optimizer.Kind = Sgd, found {opt.Kind}; set FlatBuffers = false for {opt.Kind}.");
             Check(!o.ChannelsLast || opt.FlatBuffers,
-                "ChannelsLast needs Optimizer.FlatBuffers = true (with Kind = Sgd): TorchSharp's per-tensor optimizers cannot save optimizer state in NDHWC strides.");
+                "ChannelsLast needs Optimizer.FlatBuffers = true: TorchSharp's per-tensor optimizers cannot save optimizer state in NDHWC strides.");
             foreach (var g in opt.Groups ?? [])
             {
                 Check(!string.IsNullOrEmpty(g.Prefix), "Optimizer.Groups: every group needs a non-empty Prefix.");

@@ -25,6 +25,7 @@ public class ResumeTests
     [InlineData(OptimizerKind.AdamW, 2, 4)] // with accumulation, mid-epoch
     [InlineData(OptimizerKind.Sgd, 1, 5, true)]       // flat-buffer SGD
     [InlineData(OptimizerKind.Sgd, 2, 4, true, true)] // flat-buffer SGD on NDHWC weights, with accumulation
+    [InlineData(OptimizerKind.AdamW, 1, 5, true, true)] // flat-buffer AdamW on NDHWC weights
     public async Task ResumedRunEndsBitIdenticalToAnUninterruptedOne(OptimizerKind kind, int accumulation, long interruptAfter, bool flat = false, bool channelsLast = false)
     {
         using var val = new SyntheticClipSource(samples: 8, batchSize: 4, seed: 5, shuffle: false);

@@ -1,6 +1,6 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using AnyParamGroup = TorchSharp.Modules.ParamGroup;
 
 namespace I3D.Net.Training.Optimizers;
 
@@ -16,7 +16,8 @@ namespace I3D.Net.Training.Optimizers;
 /// </summary>
 public sealed class FlatSgd : SGD
 {
-    private readonly List<Group> _groups = [];
+    private readonly FlatGroups _flat;
+    private readonly Dictionary<AnyParamGroup, Tensor?> _momentum = new(ReferenceEqualityComparer.Instance);
     private bool _exported;
 
     /// <summary>Creates the optimizer over one group of parameters and flattens them.</summary>
@@ -39,54 +40,29 @@ public sealed class FlatSgd : SGD
     public FlatSgd(IReadOnlyList<ParamGroup> groups, double lr, double momentum = 0, double weightDecay = 0, bool nesterov = false)
         : base(groups, lr, momentum, 0, weightDecay, nesterov)
     {
-        var seen = new HashSet<IntPtr>();
-        foreach (var p in groups.SelectMany(g => g.Parameters))
-            if (!seen.Add(p.Handle))
-                throw new ArgumentException($"A parameter of shape [{string.Join(", ", p.shape)}] appears twice in the groups; each may be flattened once.", nameof(groups));
-        try
-        {
-            foreach (var g in groups)
-            {
-                if (((Options)g.Options).maximize == true)
-                    throw new ArgumentException("FlatSgd does not maximize; negate the loss instead.", nameof(groups));
-                _groups.Add(new Group(g, new FlatParameterBuffer(g.Parameters.ToList())));
-            }
-        }
-        catch
-        {
-            foreach (var group in _groups) group.Dispose();
-            throw;
-        }
+        if (groups.Any(g => ((Options)g.Options).maximize == true))
+            throw new ArgumentException("FlatSgd does not maximize; negate the loss instead.", nameof(groups));
+        _flat = new FlatGroups(groups, nameof(FlatSgd));
+        foreach (var g in groups) _momentum[g] = null;
     }
 
     /// <inheritdoc />
     public override Tensor step(Func<Tensor>? closure = null)
     {
         ImportStates();
-        return _step<ParamGroup>(paramGroup =>
+        return _step<ParamGroup>(group =>
         {
-            var group = _groups.First(g => ReferenceEquals(g.ParamGroup, paramGroup));
-            group.Buffer.EnsureIntact();
-            var o = (Options)paramGroup.Options;
-            var flat = group.Buffer;
-            var first = group.Momentum is null && o.momentum!.Value != 0;
-            if (first) group.Momentum = zeros_like(flat.Data).DetachFromDisposeScope();
-            // On a GPU one pass per op over the whole buffer is best (launches, not bytes, cost there). On a CPU each op
-            // would stream the whole buffer through memory, so the ops run chunk by chunk on cache-sized slices instead.
-            var chunk = flat.Data.device_type == DeviceType.CPU ? CpuChunkElements : flat.Data.numel();
-            for (long start = 0; start < flat.Data.numel(); start += chunk)
-            {
-                using var chunkScope = NewDisposeScope();
-                var length = Math.Min(chunk, flat.Data.numel() - start);
-                Update(o, flat.Data.narrow(0, start, length), flat.Grad.narrow(0, start, length),
-                    group.Momentum?.narrow(0, start, length), first);
-            }
+            var flat = _flat[group];
+            flat.EnsureIntact();
+            var o = (Options)group.Options;
+            // The first step starts the momentum from the gradient, as SGD does.
+            var first = _momentum[group] is null && o.momentum!.Value != 0;
+            if (first) _momentum[group] = zeros_like(flat.Data).DetachFromDisposeScope();
+            var buffer = _momentum[group];
+            FlatGroups.ForEachSlice(flat, (start, length) =>
+                Update(o, flat.Data.narrow(0, start, length), flat.Grad.narrow(0, start, length), buffer?.narrow(0, start, length), first));
         }, closure);
     }
-
-    /// <summary>Elements per slice of a CPU step: 256 KiB of float32 per buffer, so the slice of values, gradients and
-    /// momentum (768 KiB) stays in a 1 MiB L2 cache across its ops.</summary>
-    internal const long CpuChunkElements = 1 << 16;
 
     /// <summary>SGD's update on one slice, op for op as TorchSharp's <see cref="SGD"/> does it per parameter.</summary>
     private static void Update(Options o, Tensor data, Tensor grad, Tensor? momentumBuffer, bool first)
@@ -97,7 +73,6 @@ public sealed class FlatSgd : SGD
         if (weightDecay != 0) d = d.add(data, alpha: weightDecay);
         if (momentum != 0)
         {
-            // The first step starts the momentum from the gradient, as SGD does.
             if (first) momentumBuffer!.copy_(d);
             else momentumBuffer!.mul_(momentum).add_(d, alpha: 1 - o.dampening!.Value);
             d = o.nesterov!.Value ? d.add(momentumBuffer, alpha: momentum) : momentumBuffer;
@@ -106,11 +81,7 @@ public sealed class FlatSgd : SGD
     }
 
     /// <inheritdoc />
-    public override void zero_grad()
-    {
-        using var noGrad = no_grad();
-        foreach (var group in _groups) group.Buffer.Grad.zero_();
-    }
+    public override void zero_grad() => _flat.ZeroGrad();
 
     /// <summary>
     /// SGD's per-parameter states, holding contiguous copies of the flat momentum (null before the first step), so
@@ -119,19 +90,13 @@ public sealed class FlatSgd : SGD
     public override StateDictionary state_dict()
     {
         ImportStates();
-        using (NewDisposeScope())
-        using (no_grad())
-        {
-            foreach (var group in _groups)
-                foreach (var (p, offset) in group.Buffer.Parameters)
-                {
-                    var state = (State)_state[p.Handle];
-                    state.momentum_buffer?.Dispose();
-                    state.momentum_buffer = group.Momentum is null
-                        ? null
-                        : FlatParameterBuffer.ViewLike(group.Momentum, offset, p).contiguous().clone().DetachFromDisposeScope();
-                }
-        }
+        foreach (var (group, buffer) in _flat.Groups)
+            foreach (var (p, offset) in buffer.Parameters)
+            {
+                var state = (State)_state[p.Handle];
+                state.momentum_buffer?.Dispose();
+                state.momentum_buffer = _momentum[group] is { } m ? FlatGroups.Export(m, offset, p) : null;
+            }
         _exported = true;
         return base.state_dict();
     }
@@ -140,25 +105,22 @@ public sealed class FlatSgd : SGD
     private void ImportStates()
     {
         if (!_exported) return;
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        foreach (var group in _groups)
+        foreach (var (group, buffer) in _flat.Groups)
         {
-            var states = group.Buffer.Parameters.Select(x => (x.Parameter, x.Offset, State: (State)_state[x.Parameter.Handle])).ToList();
+            var states = buffer.Parameters.Select(x => (x.Parameter, x.Offset, State: (State)_state[x.Parameter.Handle])).ToList();
             var present = states.Count(s => s.State.momentum_buffer is not null);
             if (present != 0 && present != states.Count)
                 throw new InvalidOperationException(
                     $"The loaded SGD state has momentum for {present} of the {states.Count} parameters of a group; a flat buffer needs all or none.");
             if (present == 0)
             {
-                group.Momentum?.Dispose();
-                group.Momentum = null;
+                _momentum[group]?.Dispose();
+                _momentum[group] = null;
             }
             else
             {
-                group.Momentum ??= zeros_like(group.Buffer.Data).DetachFromDisposeScope();
-                foreach (var (p, offset, state) in states)
-                    FlatParameterBuffer.ViewLike(group.Momentum, offset, p).copy_(state.momentum_buffer!);
+                var m = _momentum[group] ??= zeros_like(buffer.Data).DetachFromDisposeScope();
+                foreach (var (p, offset, state) in states) FlatGroups.Import(m, offset, p, state.momentum_buffer!);
             }
             foreach (var (_, _, state) in states)
             {
@@ -173,20 +135,10 @@ public sealed class FlatSgd : SGD
     protected override void Dispose(bool disposing)
     {
         if (disposing)
-            foreach (var group in _groups) group.Dispose();
-        base.Dispose(disposing);
-    }
-
-    private sealed class Group(ParamGroup paramGroup, FlatParameterBuffer buffer) : IDisposable
-    {
-        public ParamGroup ParamGroup { get; } = paramGroup;
-        public FlatParameterBuffer Buffer { get; } = buffer;
-        public Tensor? Momentum { get; set; }
-
-        public void Dispose()
         {
-            Buffer.Dispose();
-            Momentum?.Dispose();
+            _flat.Dispose();
+            foreach (var m in _momentum.Values) m?.Dispose();
         }
+        base.Dispose(disposing);
     }
 }

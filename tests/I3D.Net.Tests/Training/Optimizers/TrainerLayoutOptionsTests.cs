@@ -86,8 +86,7 @@ public class TrainerLayoutOptionsTests
     [Fact]
     public void ValidatorExplainsTheRequirements()
     {
-        TrainingOptionsValidator.GetErrors(new TrainingOptions { Optimizer = { Kind = OptimizerKind.AdamW, FlatBuffers = true } })
-            .Should().ContainSingle().Which.Should().Match("*FlatBuffers*Sgd*AdamW*");
+        TrainingOptionsValidator.GetErrors(new TrainingOptions { ChannelsLast = true, Optimizer = { Kind = OptimizerKind.AdamW, FlatBuffers = true } }).Should().BeEmpty();
         TrainingOptionsValidator.GetErrors(new TrainingOptions { ChannelsLast = true })
             .Should().ContainSingle().Which.Should().Match("*ChannelsLast needs Optimizer.FlatBuffers*");
         TrainingOptionsValidator.GetErrors(new TrainingOptions { ChannelsLast = true, Optimizer = { FlatBuffers = true } }).Should().BeEmpty();
