@@ -544,6 +544,7 @@ public sealed class I3DTrainer
 
         /// <summary>The clip layout the model was laid out for: NDHWC with <see cref="TrainingOptions.ChannelsLast"/>.</summary>
         public Tensor Layout(Tensor clip) => Options.ChannelsLast && clip.ndim == 5 ? ChannelsLast3d.Apply(clip) : clip;
+
         public List<(ParamGroup Group, double Multiplier)> Groups { get; }
         public List<Parameter> Trainable { get; }
         public long ParameterCount { get; }
