@@ -64,8 +64,6 @@ internal static class QuickRunner
             models[i].forward(clip);
             BenchDevice.Synchronize();
         }
-        for (int w = 0; w < o.Warmup; w++)
-            for (int i = 0; i < models.Length; i++) Forward(i);
         using (no_grad())
         {
             // Every variant computes the same function: report the largest deviation from the plain model.
@@ -80,28 +78,34 @@ internal static class QuickRunner
                     $"<!-- {DtypeName(dtype)} against float32 Plain on the same weights (max |logit| {float32Logits.abs().max().item<float>():E2}): {string.Join(", ", fromFloat32)} -->"));
             }
         }
-        var times = variants.Select(_ => new List<double>()).ToArray();
-        for (int r = 0; r < o.Reps; r++)
-            for (int i = 0; i < models.Length; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                Forward(i);
-                times[i].Add(sw.Elapsed.TotalMilliseconds);
-            }
-        double plain = MedianOf(times[Array.IndexOf(variants, ModelVariant.Plain)]);
-        double naive = MedianOf(times[Array.IndexOf(variants, ModelVariant.NaivePort)]);
+        var times = InterleavedMedians(models.Length, o.Warmup, o.Reps, Forward);
+        double plain = times[Array.IndexOf(variants, ModelVariant.Plain)];
+        double naive = times[Array.IndexOf(variants, ModelVariant.NaivePort)];
         for (int i = 0; i < models.Length; i++)
         {
-            double ms = MedianOf(times[i]);
+            double ms = times[i];
             Row("inference", variants[i].ToString(), dtype, ms, $"{o.Batch * 1000 / ms:F2} clips/s ({ms / naive:F2}x NaivePort, {ms / plain:F2}x Plain time)");
         }
         foreach (var m in models.Distinct()) m.Dispose();
     }
 
-    private static double MedianOf(List<double> values)
+    /// <summary>
+    /// Runs <paramref name="run"/>(i) for every i in <paramref name="warmup"/> untimed rounds, then times it in
+    /// <paramref name="reps"/> interleaved rounds (so changing machine load affects all alike); each i's median in ms.
+    /// </summary>
+    private static double[] InterleavedMedians(int count, int warmup, int reps, Action<int> run)
     {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
+        for (int w = 0; w < warmup; w++)
+            for (int i = 0; i < count; i++) run(i);
+        var times = Enumerable.Range(0, count).Select(_ => new double[reps]).ToArray();
+        for (int r = 0; r < reps; r++)
+            for (int i = 0; i < count; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                run(i);
+                times[i][r] = sw.Elapsed.TotalMilliseconds;
+            }
+        return times.Select(t => t.Order().ElementAt(reps / 2)).ToArray();
     }
 
     /// <summary>Train steps of every <see cref="TrainVariant"/>, in interleaved rounds like <see cref="Inference"/>.</summary>
@@ -122,20 +126,12 @@ internal static class QuickRunner
         // The first step from the same weights with the same dropout masks: the losses should agree.
         var losses = variants.Select((v, i) => { using (random.manual_seed(5)) { } return $"{v} {Step(i):F6}"; });
         Console.WriteLine($"<!-- {DtypeName(dtype)} first-step loss: {string.Join(", ", losses)} -->");
-        for (int w = 1; w < o.Warmup; w++)
-            for (int i = 0; i < setups.Length; i++) Step(i);
-        var times = variants.Select(_ => new List<double>()).ToArray();
-        for (int r = 0; r < o.Reps; r++)
-            for (int i = 0; i < setups.Length; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                Step(i);
-                times[i].Add(sw.Elapsed.TotalMilliseconds);
-            }
-        double baseline = MedianOf(times[0]);
+        // The first step was one warm-up round.
+        var times = InterleavedMedians(setups.Length, o.Warmup - 1, o.Reps, i => Step(i));
+        double baseline = times[0];
         for (int i = 0; i < setups.Length; i++)
         {
-            double ms = MedianOf(times[i]);
+            double ms = times[i];
             Row("train step (SGD m=0.9)", variants[i].ToString(), setups[i].Mixed ? "bf16 mixed" : DtypeName(dtype), ms, $"{o.Batch * 1000 / ms:F2} clips/s ({ms / baseline:F2}x Sgd time)");
         }
         foreach (var setup in setups) setup.Dispose();
@@ -162,18 +158,9 @@ internal static class QuickRunner
             setups[i].Optimizer.zero_grad();
             BenchDevice.Synchronize();
         }
-        for (int w = 0; w < o.Warmup; w++)
-            for (int i = 0; i < setups.Length; i++) Step(i);
-        var times = variants.Select(_ => new List<double>()).ToArray();
-        for (int r = 0; r < o.Reps; r++)
-            for (int i = 0; i < setups.Length; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                Step(i);
-                times[i].Add(sw.Elapsed.TotalMilliseconds);
-            }
+        var times = InterleavedMedians(setups.Length, o.Warmup, o.Reps, Step);
         for (int i = 0; i < setups.Length; i++)
-            Row("optimizer step + zero_grad", variants[i].ToString(), dtype, MedianOf(times[i]), $"{setups[i].Model.parameters().Count()} tensors");
+            Row("optimizer step + zero_grad", variants[i].ToString(), dtype, times[i], $"{setups[i].Model.parameters().Count()} tensors");
         foreach (var setup in setups) setup.Dispose();
     }
 
@@ -276,20 +263,8 @@ internal static class QuickRunner
         probe.Dispose();
     }
 
-    private static double Median(Options o, Action action)
-    {
-        for (int i = 0; i < o.Warmup; i++) { action(); BenchDevice.Synchronize(); }
-        var times = new double[o.Reps];
-        for (int i = 0; i < o.Reps; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            action();
-            BenchDevice.Synchronize();
-            times[i] = sw.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[o.Reps / 2];
-    }
+    private static double Median(Options o, Action action) =>
+        InterleavedMedians(1, o.Warmup, o.Reps, _ => { action(); BenchDevice.Synchronize(); })[0];
 
     private static void Row(string workload, string variant, ScalarType dtype, double ms, string throughput) =>
         Row(workload, variant, DtypeName(dtype), ms, throughput);
