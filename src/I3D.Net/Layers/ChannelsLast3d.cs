@@ -31,6 +31,14 @@ public static class ChannelsLast3d
     }
 
     /// <summary>
+    /// A channel slice (<c>narrow</c>/<c>split</c> along dim 1) of an NDHWC tensor is dense in no layout, and
+    /// convolutions then take a slow path: such a slice comes back as a dense NDHWC copy; anything else as it is.
+    /// </summary>
+    /// <param name="slice">A 5-D tensor, typically a channel range of a block's activations.</param>
+    public static Tensor DenseChannelSlice(Tensor slice) =>
+        slice.ndim == 5 && slice.stride(1) == 1 && !IsApplied(slice) ? Apply(slice) : slice;
+
+    /// <summary>
     /// Rewrites every 5-D parameter of <paramref name="module"/> (convolution weights) in place into NDHWC strides.
     /// The <see cref="nn.Parameter"/> objects stay the same, so an optimizer created before still holds them, but
     /// create it after this call anyway: flat-buffer optimizers bind the layout they see. Values are unchanged.

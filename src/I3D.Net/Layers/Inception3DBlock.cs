@@ -150,10 +150,7 @@ public sealed class Inception3DBlock : Module<Tensor, Tensor>
         }
         y = nn.functional.relu(y);
         var parts = y.split([Widths.B0, Widths.B1a, Widths.B2a], 1);
-        // A channel slice of an NDHWC tensor is dense in no layout, and convolutions then take a slow path: give the
-        // two 3×3×3 branches dense NDHWC inputs (an NCDHW slice is handled well as it is).
-        if (ChannelsLast3d.IsApplied(y))
-            for (var i = 1; i < parts.Length; i++) parts[i] = ChannelsLast3d.Apply(parts[i]);
-        return parts;
+        // b0's part goes straight into the block's concatenation; the two reductions feed 3×3×3 convolutions.
+        return [parts[0], ChannelsLast3d.DenseChannelSlice(parts[1]), ChannelsLast3d.DenseChannelSlice(parts[2])];
     }
 }

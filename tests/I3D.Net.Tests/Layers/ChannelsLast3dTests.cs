@@ -24,6 +24,22 @@ public class ChannelsLast3dTests
     }
 
     [Fact]
+    public void OnlyNdhwcChannelSlicesAreCopiedDense()
+    {
+        using var scope = NewDisposeScope();
+        var ncdhw = randn(new long[] { 2, 6, 3, 4, 5 });
+        var ndhwc = ChannelsLast3d.Apply(ncdhw);
+
+        var slice = ChannelsLast3d.DenseChannelSlice(ndhwc.narrow(1, 2, 3));
+
+        ChannelsLast3d.IsApplied(slice).Should().BeTrue();
+        slice.eq(ncdhw.narrow(1, 2, 3)).all().item<bool>().Should().BeTrue();
+        var ncdhwSlice = ncdhw.narrow(1, 2, 3);
+        ChannelsLast3d.DenseChannelSlice(ncdhwSlice).Should().BeSameAs(ncdhwSlice, "an NCDHW slice is handled well as it is");
+        ChannelsLast3d.DenseChannelSlice(ndhwc).Should().BeSameAs(ndhwc, "a whole NDHWC tensor is dense already");
+    }
+
+    [Fact]
     public void ApplyToRewritesConvolutionWeightsInPlaceAndTheModelComputesTheSame()
     {
         using var scope = NewDisposeScope();

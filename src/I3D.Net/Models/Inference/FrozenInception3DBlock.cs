@@ -16,7 +16,6 @@ internal sealed class FrozenInception3DBlock : Module<Tensor, Tensor>
     private readonly FoldedConv3d b2b;
     private readonly MaxPool3dTfSame b3a;
     private readonly FoldedConv3d b3b;
-    private readonly bool channelsLast;
     private readonly long c0;
     private readonly long c1;
     private readonly long c2;
@@ -29,7 +28,6 @@ internal sealed class FrozenInception3DBlock : Module<Tensor, Tensor>
         b2b = FoldedConv3d.Fold("b2b", channelsLast, u2b);
         b3a = new MaxPool3dTfSame((3, 3, 3), (1, 1, 1), "b3a");
         b3b = FoldedConv3d.Fold("b3b", channelsLast, u3b);
-        this.channelsLast = channelsLast;
         c0 = u0.OutChannels;
         c1 = u1a.OutChannels;
         c2 = u2a.OutChannels;
@@ -41,13 +39,9 @@ internal sealed class FrozenInception3DBlock : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var r = reduce.forward(input);
         var y0 = r.narrow(1, 0, c0);
-        var y1 = b1b.forward(Dense(r.narrow(1, c0, c1)));
-        var y2 = b2b.forward(Dense(r.narrow(1, c0 + c1, c2)));
+        var y1 = b1b.forward(ChannelsLast3d.DenseChannelSlice(r.narrow(1, c0, c1)));
+        var y2 = b2b.forward(ChannelsLast3d.DenseChannelSlice(r.narrow(1, c0 + c1, c2)));
         var y3 = b3b.forward(b3a.forward(input));
         return cat([y0, y1, y2, y3], 1).MoveToOuterDisposeScope();
     }
-
-    // A channel slice of an NDHWC tensor is not dense in any layout, and libtorch's CPU convolution then takes a slow
-    // path; one copy into NDHWC is cheaper. (An NCDHW slice of a single clip is dense already.)
-    private Tensor Dense(Tensor slice) => channelsLast ? ChannelsLast3d.Apply(slice) : slice;
 }
