@@ -9,15 +9,9 @@ namespace I3D.Net.Tests.Training.Optimizers;
 [Collection(TrainingCollection.Name)]
 public sealed class FlatAdamWTests : IDisposable
 {
-    // Made before any test seeds the global generator for its dropout masks, and without touching it.
-    private readonly Tensor Clips = randn(new long[] { 4, 3, 4, 8, 8 }, generator: new Generator(7)).DetachFromDisposeScope();
-    private readonly Tensor Labels = tensor(new long[] { 0, 3, 1, 2 }).DetachFromDisposeScope();
+    private readonly OptimizerSteps steps = new();
 
-    public void Dispose()
-    {
-        Clips.Dispose();
-        Labels.Dispose();
-    }
+    public void Dispose() => steps.Dispose();
 
     /// <summary>Two groups: the head at 3× the rate with its own weight decay, as the trainer builds them.</summary>
     private static List<AdamW.ParamGroup> Groups(TinyClassifier model)
@@ -30,19 +24,6 @@ public sealed class FlatAdamWTests : IDisposable
         ];
     }
 
-    private void TrainSteps(TinyClassifier model, optim.Optimizer optimizer, int from, int to)
-    {
-        model.train();
-        for (var i = from; i < to; i++)
-        {
-            using var scope = NewDisposeScope();
-            using (random.manual_seed(100 + i)) { }
-            optimizer.zero_grad();
-            nn.functional.cross_entropy(model.forward(Clips), Labels).backward();
-            optimizer.step();
-        }
-    }
-
     [Fact]
     public void FollowsAdamWBitForBit()
     {
@@ -51,8 +32,8 @@ public sealed class FlatAdamWTests : IDisposable
         using var adamW = new AdamW(Groups(reference), 0.01);
         using var flatAdamW = new FlatAdamW(Groups(flat), 0.01);
 
-        TrainSteps(reference, adamW, 0, 4);
-        TrainSteps(flat, flatAdamW, 0, 4);
+        steps.Run(reference, adamW, 0, 4);
+        steps.Run(flat, flatAdamW, 0, 4);
 
         Differs(Snapshot(flat)["Mixed_4b.conv3d.weight"], Snapshot(new TinyClassifier(seed: 3))["Mixed_4b.conv3d.weight"]).Should().BeTrue();
         ShouldBeBitIdentical(Snapshot(flat), Snapshot(reference));
@@ -63,31 +44,27 @@ public sealed class FlatAdamWTests : IDisposable
     {
         using var straight = new TinyClassifier(seed: 9);
         using (var adamW = new FlatAdamW(Groups(straight), 0.01))
-            TrainSteps(straight, adamW, 0, 5);
+            steps.Run(straight, adamW, 0, 5);
 
         using var first = new TinyClassifier(seed: 9);
         using var stream = new MemoryStream();
         using (var adamW = new FlatAdamW(Groups(first), 0.01))
         {
-            TrainSteps(first, adamW, 0, 3);
+            steps.Run(first, adamW, 0, 3);
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             adamW.save_state_dict(writer);
-            TrainSteps(first, adamW, 3, 4); // saving does not disturb the run
+            steps.Run(first, adamW, 3, 4); // saving does not disturb the run
         }
         using var resumed = new TinyClassifier(seed: 1);
         using var reference = new TinyClassifier(seed: 9);
-        using (var adamW = new FlatAdamW(Groups(reference), 0.01)) TrainSteps(reference, adamW, 0, 3);
-        using (no_grad())
-        {
-            foreach (var (name, p) in resumed.named_parameters()) p.copy_(reference.named_parameters().Single(x => x.name == name).parameter);
-            foreach (var (name, b) in resumed.named_buffers()) b.copy_(reference.named_buffers().Single(x => x.name == name).buffer);
-        }
+        using (var adamW = new FlatAdamW(Groups(reference), 0.01)) steps.Run(reference, adamW, 0, 3);
+        OptimizerSteps.CopyState(reference, resumed);
         using (var adamW = new FlatAdamW(Groups(resumed), 0.01))
         {
             stream.Position = 0;
             using var reader = new BinaryReader(stream);
             adamW.load_state_dict(reader);
-            TrainSteps(resumed, adamW, 3, 5);
+            steps.Run(resumed, adamW, 3, 5);
         }
 
         ShouldBeBitIdentical(Snapshot(resumed), Snapshot(straight));

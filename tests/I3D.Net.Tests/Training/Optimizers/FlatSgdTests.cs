@@ -9,15 +9,9 @@ namespace I3D.Net.Tests.Training.Optimizers;
 [Collection(TrainingCollection.Name)]
 public sealed class FlatSgdTests : IDisposable
 {
-    // Made before any test seeds the global generator for its dropout masks, and without touching it.
-    private readonly Tensor Clips = randn(new long[] { 4, 3, 4, 8, 8 }, generator: new Generator(7)).DetachFromDisposeScope();
-    private readonly Tensor Labels = tensor(new long[] { 0, 3, 1, 2 }).DetachFromDisposeScope();
+    private readonly OptimizerSteps steps = new();
 
-    public void Dispose()
-    {
-        Clips.Dispose();
-        Labels.Dispose();
-    }
+    public void Dispose() => steps.Dispose();
 
     /// <summary>Two groups (the head at 3× the rate, its own weight decay), as the trainer builds them.</summary>
     private static List<SGD.ParamGroup> Groups(TinyClassifier model, double lr, double momentum, double weightDecay, bool nesterov)
@@ -28,19 +22,6 @@ public sealed class FlatSgdTests : IDisposable
             new SGD.ParamGroup(named.Where(p => !p.name.StartsWith("logits.", StringComparison.Ordinal)).Select(p => p.parameter), lr, momentum, 0, weightDecay, nesterov),
             new SGD.ParamGroup(named.Where(p => p.name.StartsWith("logits.", StringComparison.Ordinal)).Select(p => p.parameter), 3 * lr, momentum, 0, 1e-3, nesterov),
         ];
-    }
-
-    private void TrainSteps(TinyClassifier model, optim.Optimizer optimizer, int steps)
-    {
-        model.train();
-        for (var i = 0; i < steps; i++)
-        {
-            using var scope = NewDisposeScope();
-            using (random.manual_seed(100 + i)) { } // the same dropout masks for both optimizers
-            optimizer.zero_grad();
-            nn.functional.cross_entropy(model.forward(Clips), Labels).backward();
-            optimizer.step();
-        }
     }
 
     [Theory]
@@ -54,8 +35,8 @@ public sealed class FlatSgdTests : IDisposable
         using var sgd = new SGD(Groups(reference, 0.05, momentum, weightDecay, nesterov), 0.05, momentum, 0, weightDecay, nesterov);
         using var flatSgd = new FlatSgd(Groups(flat, 0.05, momentum, weightDecay, nesterov), 0.05, momentum, weightDecay, nesterov);
 
-        TrainSteps(reference, sgd, 4);
-        TrainSteps(flat, flatSgd, 4);
+        steps.Run(reference, sgd, 0, 4);
+        steps.Run(flat, flatSgd, 0, 4);
 
         var before = Snapshot(new TinyClassifier(seed: 3));
         Differs(Snapshot(flat)["Mixed_4b.conv3d.weight"], before["Mixed_4b.conv3d.weight"]).Should().BeTrue("four steps move the weights");
@@ -93,8 +74,7 @@ public sealed class FlatSgdTests : IDisposable
     {
         using var model = new TinyClassifier(seed: 5);
         using var flatSgd = new FlatSgd(Groups(model, 0.05, 0.9, 0, false), 0.05, 0.9, 0, false);
-        using (var scope = NewDisposeScope())
-            nn.functional.cross_entropy(model.forward(Clips), Labels).backward();
+        steps.Backward(model);
         model.parameters().Sum(p => { using var g = p.grad!; return g.abs().sum().item<float>(); }).Should().BeGreaterThan(0);
 
         flatSgd.zero_grad();
@@ -114,39 +94,26 @@ public sealed class FlatSgdTests : IDisposable
         // them (the optimizer before its first step, when its momentum does not exist yet) and take 2 more.
         using var straight = new TinyClassifier(seed: 9);
         using (var sgd = new FlatSgd(Groups(straight, 0.05, 0.9, 1e-4, false), 0.05, 0.9, 1e-4, false))
-            TrainSteps(straight, sgd, 5);
+            steps.Run(straight, sgd, 0, 5);
 
         using var first = new TinyClassifier(seed: 9);
         using var stream = new MemoryStream();
-        Dictionary<string, Tensor> weights;
         using (var sgd = new FlatSgd(Groups(first, 0.05, 0.9, 1e-4, false), 0.05, 0.9, 1e-4, false))
         {
-            TrainSteps(first, sgd, 3);
+            steps.Run(first, sgd, 0, 3);
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             sgd.save_state_dict(writer);
-            weights = Snapshot(first);
         }
 
         using var resumed = new TinyClassifier(seed: 1);
-        using (no_grad())
-            foreach (var (name, p) in resumed.named_parameters()) p.copy_(weights[name]);
-        foreach (var (name, b) in resumed.named_buffers())
-            using (no_grad()) b.copy_(first.named_buffers().Single(x => x.name == name).buffer);
+        OptimizerSteps.CopyState(first, resumed);
         using (var sgd = new FlatSgd(Groups(resumed, 0.05, 0.9, 1e-4, false), 0.05, 0.9, 1e-4, false))
         {
             stream.Position = 0;
             using var reader = new BinaryReader(stream);
             sgd.load_state_dict(reader);
-            // TrainSteps seeds dropout by step index: continue at steps 3 and 4 as the straight run did.
-            resumed.train();
-            for (var i = 3; i < 5; i++)
-            {
-                using var scope = NewDisposeScope();
-                using (random.manual_seed(100 + i)) { }
-                sgd.zero_grad();
-                nn.functional.cross_entropy(resumed.forward(Clips), Labels).backward();
-                sgd.step();
-            }
+            // Steps are seeded by index: continue at steps 3 and 4 as the straight run did.
+            steps.Run(resumed, sgd, 3, 5);
         }
 
         ShouldBeBitIdentical(Snapshot(resumed), Snapshot(straight));
