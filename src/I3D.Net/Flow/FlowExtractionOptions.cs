@@ -20,6 +20,13 @@ public sealed record FlowExtractionOptions
     /// <summary>Resize every frame to this size (width, height) before computing flow, e.g. (340, 256); null keeps the video's size.</summary>
     public (int Width, int Height)? FrameSize { get; init; }
 
+    /// <summary>
+    /// Resample each video to this frame rate before computing flow (as the data pipeline resamples RGB), so pair
+    /// <c>i</c> is frames <c>i</c>→<c>i + 1</c> at this rate; null (the default) computes flow between every decoded
+    /// frame at the video's own rate, which lets the loader align flow with RGB at any target rate.
+    /// </summary>
+    public double? TargetFps { get; init; }
+
     /// <summary>Device on which frame tensors are created for the flow method (null: CPU).</summary>
     public Device? Device { get; init; }
 
@@ -36,6 +43,7 @@ public sealed record FlowExtractionOptions
         Require(JpegQuality is >= 0 and <= 100, nameof(JpegQuality), JpegQuality, "in 0–100");
         Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
         Require(MaxDegreeOfParallelism >= 1, nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "at least 1");
+        Require(TargetFps is null || (TargetFps > 0 && double.IsFinite(TargetFps.Value)), nameof(TargetFps), TargetFps, "null or a finite rate > 0");
         Require(FrameSize is null || (FrameSize.Value.Width >= 2 && FrameSize.Value.Height >= 2), nameof(FrameSize), FrameSize,
             "null or at least 2×2 pixels");
     }
