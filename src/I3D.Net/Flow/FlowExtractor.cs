@@ -223,10 +223,14 @@ public sealed partial class FlowExtractor
             var frames = new List<Tensor> { previous };
             frames.AddRange(Enumerable.Repeat(previous, repeats));
             if (fresh.Length > 0)
-                frames.Add(FlowPreprocessing.Grayscale(reader.ReadFrames(fresh), settings));
+            {
+                var next = FlowPreprocessing.Grayscale(reader.ReadFrames(fresh), settings);
+                if (next.shape[1] != previous.shape[1] || next.shape[2] != previous.shape[2])
+                    throw new InvalidDataException(
+                        $"Frames of '{videoPath}' change size ({previous.shape[2]}×{previous.shape[1]} → {next.shape[2]}×{next.shape[1]} at frame {fresh[0]}).");
+                frames.Add(next);
+            }
             var gray = cat(frames, 0);
-            if (gray.shape[1] != previous.shape[1] || gray.shape[2] != previous.shape[2])
-                throw new InvalidDataException($"Frames of '{videoPath}' change size ({previous.shape[2]}×{previous.shape[1]} → {gray.shape[2]}×{gray.shape[1]}).");
             written = WriteBatch(gray, folder, written);
             var last = gray.narrow(0, gray.shape[0] - 1, 1).clone();
             previous.Dispose();

@@ -22,7 +22,9 @@ public static class FlowPreprocessing
             throw new ArgumentException($"Expected uint8 RGB frames [T, H, W, 3], found {rgbFrames.dtype} [{string.Join(", ", rgbFrames.shape)}].", nameof(rgbFrames));
         int t = (int)rgbFrames.shape[0], h = (int)rgbFrames.shape[1], w = (int)rgbFrames.shape[2];
         var (outW, outH) = settings?.FrameWidth is { } fw ? (fw, settings.FrameHeight!.Value) : (w, h);
-        var source = rgbFrames.cpu().contiguous().data<byte>().ToArray();
+        byte[] source;
+        using (var scope = NewDisposeScope())
+            source = rgbFrames.cpu().contiguous().data<byte>().ToArray();
         var gray = new byte[t * outW * outH];
         using var g = new Mat();
         using var resized = new Mat();
@@ -38,7 +40,8 @@ public static class FlowPreprocessing
             }
             System.Runtime.InteropServices.Marshal.Copy(result.Data, gray, i * outW * outH, outW * outH);
         }
-        return tensor(gray, new long[] { t, outH, outW }).to_type(ScalarType.Float32);
+        using var bytes = tensor(gray, new long[] { t, outH, outW });
+        return bytes.to_type(ScalarType.Float32);
     }
 
     /// <summary>

@@ -34,6 +34,8 @@ public sealed class VideoClipReader
     private readonly ClipTransform _transform;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _warned = new(StringComparer.Ordinal);
+    // Frame rates of videos opened only to learn the rate of their flow (flow-only items without flow.json).
+    private readonly ConcurrentDictionary<string, double?> _videoFps = new(StringComparer.Ordinal);
 
     /// <summary>Creates the reader.</summary>
     /// <param name="options">The loader options.</param>
@@ -148,7 +150,7 @@ public sealed class VideoClipReader
                 + "recompute the flow with FlowExtractor (samples/ComputeFlow), which records how it was made.");
         if (rgb is not null && rgb.Info.Fps > 0)
             return rgb.Info.Fps;
-        if ((File.Exists(item.Path) || Directory.Exists(item.Path)) && TryVideoFps(item.Path) is { } videoFps)
+        if (_videoFps.GetOrAdd(item.Path, TryVideoFps) is { } videoFps)
             return videoFps;
         if (_warned.TryAdd(flow.Path, true))
             DataLog.FlowRateAssumed(_logger, flow.Path, FlowSettings.FileName, item.Path, flow.Info.Fps);
@@ -157,6 +159,8 @@ public sealed class VideoClipReader
 
     private double? TryVideoFps(string path)
     {
+        if (!File.Exists(path) && !Directory.Exists(path))
+            return null;
         try
         {
             using var video = VideoReader.Open(path, _options.Reader);
