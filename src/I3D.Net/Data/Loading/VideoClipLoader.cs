@@ -116,11 +116,19 @@ public sealed class VideoClipLoader : IClipBatchSource
         {
             while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (channel.Reader.TryRead(out var next))
+                // Check the token before taking each batch and again before handing it out: prefetched batches are
+                // often decoded already, so without the checks a cancelled consumer would still receive them.
+                while (!cancellationToken.IsCancellationRequested && channel.Reader.TryRead(out var next))
                 {
                     var batch = await next.ConfigureAwait(false);
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        batch.Dispose();
+                        break;
+                    }
                     yield return batch;
                 }
+                cancellationToken.ThrowIfCancellationRequested();
             }
             await producer.ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
