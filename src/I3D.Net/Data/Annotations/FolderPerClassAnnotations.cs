@@ -26,7 +26,7 @@ public static class FolderPerClassAnnotations
         var classDirs = Directory.GetDirectories(full).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
         if (classDirs.Length == 0)
             throw new InvalidDataException($"Dataset folder '{full}' has no class sub-folders (expected root/<class>/<video>).");
-        var classes = new ClassMap(classDirs.Select(Path.GetFileName)!);
+        var classes = AnnotationFile.Classes(classDirs.Select(Path.GetFileName)!, full);
         var items = new List<LabeledVideo>();
         for (var label = 0; label < classDirs.Length; label++)
         {
