@@ -1,4 +1,6 @@
 using I3D.Net.Data.Annotations;
+using I3D.Net.Data.Video;
+using I3D.Net.Tests.Data.Video;
 using I3D.Net.Tests.Data;
 
 namespace I3D.Net.Tests.Hostile;
@@ -20,5 +22,37 @@ public sealed class DataHostileInputTests
         File.WriteAllText(list, line);
         var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => LabelListAnnotations.Load(list));
         error.Message.Should().Contain("list.txt:1:").And.Contain("MaxClasses");
+    }
+
+    [Fact]
+    public void Case5_a_png_declaring_20000x20000_is_refused_from_its_header()
+    {
+        using var tmp = new TempFolder();
+        DataHostileFiles.WriteHugePng(tmp.File("img_00001.png"), 20000, 20000);
+        new FileInfo(tmp.File("img_00001.png")).Length.Should().BeLessThan(2 << 20, "the input is small; only its header is large");
+        var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => new FrameFolderReader(tmp.Path));
+        error.Message.Should().Contain("img_00001.png").And.Contain("20000×20000").And.Contain("MaxFramePixels");
+    }
+
+    [SkippableFact]
+    public void Case7_a_fifo_in_a_frame_folder_is_refused_not_waited_on()
+    {
+        using var tmp = new TempFolder();
+        FrameFolderReaderTests.WriteFrames(tmp.Path, "img_{0:00000}", 1, extension: ".jpg");
+        var fifo = tmp.File("img_00002.jpg");
+        Skip.IfNot(DataHostileFiles.TryMakeFifo(fifo), "mkfifo is not available");
+        try
+        {
+            var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() =>
+            {
+                using var reader = new FrameFolderReader(tmp.Path);
+                using var frames = reader.ReadFrames([0, 1]);
+            });
+            error.Message.Should().Contain("img_00002.jpg' is a FIFO (named pipe), not a regular file");
+        }
+        finally
+        {
+            DataHostileFiles.Unblock(fifo);   // a reader stuck in open() (the bug) gets end-of-file and ends
+        }
     }
 }
