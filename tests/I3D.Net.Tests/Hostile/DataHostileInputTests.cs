@@ -55,4 +55,40 @@ public sealed class DataHostileInputTests
             DataHostileFiles.Unblock(fifo);   // a reader stuck in open() (the bug) gets end-of-file and ends
         }
     }
+
+    [Fact]
+    public void Case6_an_ffconcat_script_named_mp4_is_refused_by_content()
+    {
+        using var tmp = new TempFolder();
+        var path = VideoContainerTests.ConcatScript(tmp, 20_000);
+        new FileInfo(path).Length.Should().BeInRange(300_000, 500_000);
+        var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => VideoReader.Open(path));
+        error.Message.Should().Contain("concat.mp4").And.Contain("an FFmpeg concat script");
+    }
+
+    [Fact]
+    public void Case6_an_m3u8_playlist_named_mp4_is_refused_by_content()
+    {
+        using var tmp = new TempFolder();
+        var path = VideoContainerTests.Playlist(tmp, 20_000);
+        var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => VideoReader.Open(path));
+        error.Message.Should().Contain("playlist.mp4").And.Contain("an M3U/HLS playlist");
+    }
+
+    [SkippableFact]
+    public void Case7_a_fifo_named_like_a_video_is_refused_not_waited_on()
+    {
+        using var tmp = new TempFolder();
+        var fifo = tmp.File("clip.mp4");
+        Skip.IfNot(DataHostileFiles.TryMakeFifo(fifo), "mkfifo is not available");
+        try
+        {
+            var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => VideoReader.Open(fifo));
+            error.Message.Should().Contain("clip.mp4' is a FIFO (named pipe)");
+        }
+        finally
+        {
+            DataHostileFiles.Unblock(fifo);
+        }
+    }
 }

@@ -48,6 +48,13 @@ public sealed record VideoReaderOptions
     /// </summary>
     public long MaxFramePixels { get; init; } = DefaultMaxFramePixels;
 
+    /// <summary>
+    /// Whether a binary video file whose first bytes match no known container (MP4/MOV, AVI, Matroska/WebM, MPEG-TS/PS,
+    /// FLV, OGG, ASF, GIF, …) is still handed to FFmpeg. Off by default: FFmpeg probes by content and follows scripts
+    /// and playlists. Text files (concat scripts, playlists) are refused either way.
+    /// </summary>
+    public bool AllowUnrecognizedContainers { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
     public void Validate()
     {

@@ -302,7 +302,7 @@ public class VideoClipLoaderTests(SyntheticDatasetFixture data) : IClassFixture<
         report.IsClean.Should().BeFalse();
         report.Unreadable.Select(u => u.Index).Should().Equal(3, 4);
         report.Unreadable[0].Reason.Should().Contain("0 bytes");
-        report.Unreadable[1].Reason.Should().Contain("could not open");
+        report.Unreadable[1].Reason.Should().Contain("is a text file").And.Contain("not a video container");
         report.ToString().Should().Contain("2 of 5 items are unreadable").And.Contain("text.avi");
         progress.Should().HaveCount(5);
         (await DatasetCheck.RunAsync(new VideoAnnotations(data.All.Classes, data.All.Items.Take(2).ToArray()))).IsClean.Should().BeTrue();
