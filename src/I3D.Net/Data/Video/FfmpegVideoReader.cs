@@ -27,6 +27,7 @@ public sealed class FfmpegVideoReader : IFrameReader
         if (!File.Exists(Path))
             throw new FileNotFoundException($"Video file '{Path}' does not exist.", Path);
         VideoContainer.Check(Path, _options);
+        OpenCvNative.EnsureLoaded();   // frames are resized and cropped with OpenCV
         if (!IsAvailable(_options))
             throw new InvalidOperationException(
                 $"The ffmpeg reader needs '{_options.FfmpegPath}' and '{_options.FfprobePath}' on PATH; they were not found (Debian: apt-get install ffmpeg).");

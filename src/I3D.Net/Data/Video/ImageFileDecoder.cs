@@ -16,6 +16,7 @@ internal static class ImageFileDecoder
     /// <param name="maxPixels">The most pixels the header may declare (<see cref="VideoReaderOptions.MaxFramePixels"/>).</param>
     public static Mat Decode(string file, ImreadModes mode, string kind, string expected, long maxPixels = VideoReaderOptions.DefaultMaxFramePixels)
     {
+        OpenCvNative.EnsureLoaded();
         RegularFile.Require(file, kind);
         ImageHeader.CheckPixels(file, kind, expected, maxPixels);
         var mat = Cv2.ImRead(file, mode);

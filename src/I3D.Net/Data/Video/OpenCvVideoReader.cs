@@ -23,6 +23,7 @@ public sealed class OpenCvVideoReader : IFrameReader
 
     /// <summary>Opens <paramref name="path"/> and decodes its first frame.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="I3D.Net.Runtime.I3DNativeLibraryException">OpenCV's native library cannot be loaded (the message names the package to add).</exception>
     /// <exception cref="InvalidDataException">
     /// The file is not a regular file, not a recognised media container (text such as concat scripts and playlists
     /// never is), a truncated GIF, declares frames over <see cref="VideoReaderOptions.MaxFramePixels"/>, or OpenCV
@@ -38,6 +39,7 @@ public sealed class OpenCvVideoReader : IFrameReader
             throw new InvalidDataException($"'{Path}' is a directory, not a video file; open frame folders with FrameFolderReader.");
         if (!File.Exists(Path))
             throw new FileNotFoundException($"Video file '{Path}' does not exist.", Path);
+        OpenCvNative.EnsureLoaded();
         Container = VideoContainer.Check(Path, _options);
 
         _capture = OpenCapture(Path);
