@@ -41,6 +41,14 @@ public sealed class VideoClipLoader : IClipBatchSource
         _options = options;
         _reader = new VideoClipReader(options);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        var counts = dataset.ClassCounts();
+        var empty = Enumerable.Range(0, counts.Length).Where(c => counts[c] == 0).ToList();
+        if (empty.Count > 0)
+        {
+            DataLog.LoaderEmptyClasses(_logger, empty.Count, counts.Length,
+                string.Join(", ", empty.Take(20).Select(c => $"'{dataset.Classes[c]}'")) + (empty.Count > 20 ? ", …" : ""),
+                string.Join(", ", Enumerable.Range(0, counts.Length).Take(50).Select(c => $"{dataset.Classes[c]} {counts[c]}")) + (counts.Length > 50 ? ", …" : ""));
+        }
         BatchesPerEpoch = options.DropLast ? dataset.Count / options.BatchSize : (dataset.Count + options.BatchSize - 1) / options.BatchSize;
         if (BatchesPerEpoch == 0)
             throw new ArgumentException($"The dataset's {dataset.Count} items make no full batch of {options.BatchSize}; lower BatchSize or set DropLast = false.", nameof(dataset));
