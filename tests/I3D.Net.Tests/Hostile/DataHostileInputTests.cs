@@ -91,4 +91,23 @@ public sealed class DataHostileInputTests
             DataHostileFiles.Unblock(fifo);
         }
     }
+
+    [SkippableFact]
+    public void Case7_an_annotation_file_or_class_map_that_is_a_fifo_is_refused_not_waited_on()
+    {
+        using var tmp = new TempFolder();
+        var fifo = tmp.File("list.txt");
+        Skip.IfNot(DataHostileFiles.TryMakeFifo(fifo), "mkfifo is not available");
+        try
+        {
+            ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => LabelListAnnotations.Load(fifo))
+                .Message.Should().Contain("list.txt' is a FIFO (named pipe)");
+            ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => ClassMap.Load(fifo))
+                .Message.Should().Contain("is a FIFO");
+        }
+        finally
+        {
+            DataHostileFiles.Unblock(fifo);
+        }
+    }
 }

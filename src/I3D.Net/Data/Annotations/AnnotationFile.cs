@@ -7,6 +7,7 @@ internal static class AnnotationFile
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Annotation file '{Path.GetFullPath(path)}' does not exist.", path);
+        RegularFile.Require(Path.GetFullPath(path), "annotation file");
         var n = 0;
         foreach (var raw in File.ReadLines(path))
         {
