@@ -115,7 +115,7 @@ internal static partial class OpenCvNative
     {
         var version = typeof(Cv2).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
-        return version?.Split('+')[0];
+        return version?.Split('+')[0].Split('-')[0];   // the package version, without build metadata or the assembly's '-beta' tag
     }
 
     /// <summary>Libraries other than OpenCvSharpExtern that the loader could not open (e.g. <c>libgtk-3.so.0</c>).</summary>
