@@ -20,4 +20,10 @@ public enum NativeLibraryFailure
 
     /// <summary>CUDA was asked for, but no CUDA backend is loaded or no GPU is visible.</summary>
     CudaUnavailable,
+
+    /// <summary>
+    /// OpenCV's native library (<c>OpenCvSharpExtern</c>, used for videos and images) is missing, one of its own
+    /// dependencies is missing, or it does not match the managed <c>OpenCvSharp4</c> package.
+    /// </summary>
+    OpenCvUnavailable,
 }

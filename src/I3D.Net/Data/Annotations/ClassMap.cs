@@ -125,6 +125,7 @@ public sealed class ClassMap : IReadOnlyList<string>, IEquatable<ClassMap>
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Class map file '{Path.GetFullPath(path)}' does not exist.", path);
+        RegularFile.Require(Path.GetFullPath(path), "class map file");
         try
         {
             return FromJson(File.ReadAllText(path));
@@ -140,6 +141,7 @@ public sealed class ClassMap : IReadOnlyList<string>, IEquatable<ClassMap>
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Label map file '{Path.GetFullPath(path)}' does not exist.", path);
+        RegularFile.Require(Path.GetFullPath(path), "label map file");
         var names = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
         try
         {

@@ -10,8 +10,15 @@ namespace I3D.Net.Data.Annotations;
 public static partial class Hmdb51Annotations
 {
     /// <summary>Reads split <paramref name="split"/> (1–3).</summary>
-    public static VideoAnnotations Load(string splitsFolder, string videoRoot, int split, DatasetSubset subset)
+    /// <param name="splitsFolder">The folder with the split files.</param>
+    /// <param name="videoRoot">The folder holding the class folders of videos.</param>
+    /// <param name="split">The split number, 1 to 3.</param>
+    /// <param name="subset">Train or test videos.</param>
+    /// <param name="options">Permissions (paths outside <paramref name="videoRoot"/>); null for <see cref="AnnotationOptions.Default"/>.</param>
+    public static VideoAnnotations Load(string splitsFolder, string videoRoot, int split, DatasetSubset subset, AnnotationOptions? options = null)
     {
+        options ??= AnnotationOptions.Default;
+        options.Validate();
         ArgumentException.ThrowIfNullOrEmpty(splitsFolder);
         ArgumentException.ThrowIfNullOrEmpty(videoRoot);
         ArgumentOutOfRangeException.ThrowIfLessThan(split, 1);
@@ -25,7 +32,7 @@ public static partial class Hmdb51Annotations
             .ToList();
         if (files.Count == 0)
             throw new InvalidDataException($"No HMDB-51 split files '<class>_test_split{split}.txt' in '{Path.GetFullPath(splitsFolder)}'.");
-        var classes = new ClassMap(files.Select(f => f.Match.Groups[1].Value));
+        var classes = AnnotationFile.Classes(files.Select(f => f.Match.Groups[1].Value), splitsFolder);
         var wanted = subset == DatasetSubset.Train ? "1" : "2";
         var items = new List<LabeledVideo>();
         for (var label = 0; label < files.Count; label++)
@@ -36,7 +43,7 @@ public static partial class Hmdb51Annotations
                 if (fields[0] is not ("0" or "1" or "2"))
                     throw AnnotationFile.Error(files[label].File, line, $"expected tag 0 (unused), 1 (train) or 2 (test), found '{fields[0]}'");
                 if (fields[0] == wanted)
-                    items.Add(new LabeledVideo(AnnotationFile.Resolve(Path.Combine(videoRoot, classes[label]), video), label));
+                    items.Add(new LabeledVideo(AnnotationFile.Resolve(videoRoot, Path.IsPathRooted(video) ? video : classes[label] + "/" + video, options, files[label].File, line), label));
             }
         }
         return new VideoAnnotations(classes, items);

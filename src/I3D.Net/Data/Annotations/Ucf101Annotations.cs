@@ -15,8 +15,11 @@ public static class Ucf101Annotations
     /// <param name="videoRoot">The folder holding the class folders of videos.</param>
     /// <param name="split">The split number, 1 to 3.</param>
     /// <param name="subset">Train or test list.</param>
-    public static VideoAnnotations Load(string splitsFolder, string videoRoot, int split, DatasetSubset subset)
+    /// <param name="options">Permissions (paths outside <paramref name="videoRoot"/>); null for <see cref="AnnotationOptions.Default"/>.</param>
+    public static VideoAnnotations Load(string splitsFolder, string videoRoot, int split, DatasetSubset subset, AnnotationOptions? options = null)
     {
+        options ??= AnnotationOptions.Default;
+        options.Validate();
         ArgumentException.ThrowIfNullOrEmpty(splitsFolder);
         ArgumentException.ThrowIfNullOrEmpty(videoRoot);
         ArgumentOutOfRangeException.ThrowIfLessThan(split, 1);
@@ -40,7 +43,7 @@ public static class Ucf101Annotations
             }
             else if (!classes.TryGetIndex(folder, out label))
                 throw AnnotationFile.Error(list, line, $"folder '{folder}' matches none of the {classes.Count} classes in classInd.txt");
-            items.Add(new LabeledVideo(AnnotationFile.Resolve(videoRoot, path), label));
+            items.Add(new LabeledVideo(AnnotationFile.Resolve(videoRoot, path, options, list, line), label));
         }
         if (items.Count == 0)
             throw new InvalidDataException($"UCF-101 list '{Path.GetFullPath(list)}' holds no entries.");
@@ -62,6 +65,6 @@ public static class Ucf101Annotations
         }
         if (names.Count == 0)
             throw new InvalidDataException($"'{Path.GetFullPath(path)}' lists no classes.");
-        return new ClassMap(names);
+        return AnnotationFile.Classes(names, path);
     }
 }

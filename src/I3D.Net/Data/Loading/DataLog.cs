@@ -17,6 +17,18 @@ internal static partial class DataLog
     public static partial void CheckFoundUnreadable(ILogger logger, string path, string reason);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning,
+        Message = "Dataset check: class '{ClassName}' has no readable item ({Items} annotated); readable items per class: {Counts}")]
+    public static partial void CheckFoundEmptyClass(ILogger logger, string className, int items, string counts);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning,
+        Message = "Class folder '{ClassFolder}' holds no videos, so class '{ClassName}' has no items; items per class: {Counts}")]
+    public static partial void EmptyClassFolder(ILogger logger, string classFolder, string className, string counts);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning,
+        Message = "{Empty} of {Classes} classes have no items in the loader's dataset ({Names}); items per class: {Counts}")]
+    public static partial void LoaderEmptyClasses(ILogger logger, int empty, int classes, string names, string counts);
+
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Warning,
         Message = "Flow folder '{Folder}' has no {SettingsFile} and its video '{Video}' cannot be opened: assuming {Fps} fps flow (compute flow with FlowExtractor to record its rate)")]
     public static partial void FlowRateAssumed(ILogger logger, string folder, string settingsFile, string video, double fps);
 }

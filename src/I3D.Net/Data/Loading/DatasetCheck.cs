@@ -7,7 +7,8 @@ namespace I3D.Net.Data.Loading;
 
 /// <summary>
 /// Pre-scans a dataset before training: opens every item (and its flow folder), and decodes its first, middle and
-/// last frame, reporting each unreadable item with the reason, so bad files are found before epoch 1, not in it.
+/// last frame, reporting each unreadable item with the reason, so bad files are found before epoch 1, not in it. It
+/// also counts readable items per class and warns about a class with none.
 /// </summary>
 public static class DatasetCheck
 {
@@ -17,7 +18,7 @@ public static class DatasetCheck
     /// <param name="checkFlow">Also check each item's flow folder.</param>
     /// <param name="workers">Items checked in parallel; null for the processor count.</param>
     /// <param name="progress">Receives the number of items checked so far.</param>
-    /// <param name="logger">Logs each unreadable item.</param>
+    /// <param name="logger">Logs each unreadable item and each class without a readable item.</param>
     /// <param name="cancellationToken">Stops the scan.</param>
     public static async Task<DatasetCheckReport> RunAsync(VideoAnnotations dataset, VideoReaderOptions? readerOptions = null,
         bool checkFlow = false, int? workers = null, IProgress<int>? progress = null, ILogger? logger = null,
@@ -46,8 +47,30 @@ public static class DatasetCheck
                 progress?.Report(Interlocked.Increment(ref done));
                 return ValueTask.CompletedTask;
             }).ConfigureAwait(false);
-        return new DatasetCheckReport(dataset.Count, problems.OrderBy(p => p.Index).ToArray());
+        var unreadable = problems.OrderBy(p => p.Index).ToArray();
+        var bad = unreadable.Select(u => u.Index).ToHashSet();
+        var items = new int[dataset.Classes.Count];
+        var readable = new int[dataset.Classes.Count];
+        for (var i = 0; i < dataset.Count; i++)
+        {
+            var label = dataset.Items[i].Label;
+            if ((uint)label >= (uint)items.Length)
+                continue;   // VideoClipLoader refuses such items; the check only counts
+            items[label]++;
+            if (!bad.Contains(i))
+                readable[label]++;
+        }
+        var classes = Enumerable.Range(0, items.Length).Select(c => new ClassCount(c, dataset.Classes[c], items[c], readable[c])).ToArray();
+        var report = new DatasetCheckReport(dataset.Count, unreadable) { Classes = classes };
+        foreach (var empty in report.EmptyClasses)
+            DataLog.CheckFoundEmptyClass(logger, empty.Name, empty.Items, FormatCounts(classes));
+        return report;
     }
+
+    /// <summary>"walk 12, run 0, …" (readable items per class; the first 50 classes).</summary>
+    internal static string FormatCounts(IReadOnlyList<ClassCount> classes) =>
+        string.Join(", ", classes.Take(50).Select(c => c.Readable == c.Items ? $"{c.Name} {c.Items}" : $"{c.Name} {c.Readable} of {c.Items}")) +
+        (classes.Count > 50 ? $", … ({classes.Count} classes)" : "");
 
     /// <summary>Null if the video or folder at <paramref name="path"/> decodes; otherwise why not.</summary>
     public static string? Check(string path, VideoReaderOptions? options = null, bool flow = false, int? statedFrames = null)

@@ -41,6 +41,14 @@ public sealed class VideoClipLoader : IClipBatchSource
         _options = options;
         _reader = new VideoClipReader(options, logger);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        var counts = dataset.ClassCounts();
+        var empty = Enumerable.Range(0, counts.Length).Where(c => counts[c] == 0).ToList();
+        if (empty.Count > 0)
+        {
+            DataLog.LoaderEmptyClasses(_logger, empty.Count, counts.Length,
+                string.Join(", ", empty.Take(20).Select(c => $"'{dataset.Classes[c]}'")) + (empty.Count > 20 ? ", …" : ""),
+                string.Join(", ", Enumerable.Range(0, counts.Length).Take(50).Select(c => $"{dataset.Classes[c]} {counts[c]}")) + (counts.Length > 50 ? ", …" : ""));
+        }
         BatchesPerEpoch = options.DropLast ? dataset.Count / options.BatchSize : (dataset.Count + options.BatchSize - 1) / options.BatchSize;
         if (BatchesPerEpoch == 0)
             throw new ArgumentException($"The dataset's {dataset.Count} items make no full batch of {options.BatchSize}; lower BatchSize or set DropLast = false.", nameof(dataset));
@@ -116,11 +124,19 @@ public sealed class VideoClipLoader : IClipBatchSource
         {
             while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (channel.Reader.TryRead(out var next))
+                // Check the token before taking each batch and again before handing it out: prefetched batches are
+                // often decoded already, so without the checks a cancelled consumer would still receive them.
+                while (!cancellationToken.IsCancellationRequested && channel.Reader.TryRead(out var next))
                 {
                     var batch = await next.ConfigureAwait(false);
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        batch.Dispose();
+                        break;
+                    }
                     yield return batch;
                 }
+                cancellationToken.ThrowIfCancellationRequested();
             }
             await producer.ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();

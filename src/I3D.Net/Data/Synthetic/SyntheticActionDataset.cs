@@ -36,6 +36,7 @@ public static class SyntheticActionDataset
         ArgumentException.ThrowIfNullOrEmpty(folder);
         options ??= new SyntheticDatasetOptions();
         options.Validate();
+        Video.OpenCvNative.EnsureLoaded();
         var root = Path.GetFullPath(folder);
         Directory.CreateDirectory(root);
         var actions = options.Actions ?? Enum.GetValues<SyntheticAction>();

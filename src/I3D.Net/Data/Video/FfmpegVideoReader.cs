@@ -17,7 +17,7 @@ public sealed class FfmpegVideoReader : IFrameReader
     /// <summary>Probes <paramref name="path"/> with ffprobe.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidOperationException">ffmpeg/ffprobe are not installed.</exception>
-    /// <exception cref="InvalidDataException">ffprobe finds no video stream.</exception>
+    /// <exception cref="InvalidDataException">Not a regular file or recognised media container, frames over <see cref="VideoReaderOptions.MaxFramePixels"/>, or ffprobe finds no video stream.</exception>
     public FfmpegVideoReader(string path, VideoReaderOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -26,6 +26,8 @@ public sealed class FfmpegVideoReader : IFrameReader
         Path = System.IO.Path.GetFullPath(path);
         if (!File.Exists(Path))
             throw new FileNotFoundException($"Video file '{Path}' does not exist.", Path);
+        VideoContainer.Check(Path, _options);
+        OpenCvNative.EnsureLoaded();   // frames are resized and cropped with OpenCV
         if (!IsAvailable(_options))
             throw new InvalidOperationException(
                 $"The ffmpeg reader needs '{_options.FfmpegPath}' and '{_options.FfprobePath}' on PATH; they were not found (Debian: apt-get install ffmpeg).");
@@ -110,6 +112,9 @@ public sealed class FfmpegVideoReader : IFrameReader
         if (!fields.TryGetValue("width", out var w) || !int.TryParse(w, out var width) || width <= 0 ||
             !fields.TryGetValue("height", out var h) || !int.TryParse(h, out var height) || height <= 0)
             throw new InvalidDataException($"ffprobe found no video stream in '{Path}'.");
+        if ((long)width * height > _options.MaxFramePixels)
+            throw new InvalidDataException(
+                $"'{Path}' declares {width}×{height} frames, more than VideoReaderOptions.MaxFramePixels ({_options.MaxFramePixels:N0}) pixels; raise MaxFramePixels to read it.");
         var fps = ParseRate(fields.GetValueOrDefault("avg_frame_rate"));
         if (fps <= 0)
             fps = ParseRate(fields.GetValueOrDefault("r_frame_rate"));

@@ -17,10 +17,13 @@ namespace I3D.Net.Data.Video;
 public sealed class FlowFolderReader : IFrameReader
 {
     private readonly (string X, string Y)[] _pairs;
+    private readonly long _maxPixels;
 
     /// <summary>Pairs the x and y images of <paramref name="folder"/>.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="InvalidDataException">No flow images, an x image without its y image, or an invalid <c>flow.json</c>.</exception>
+    /// <exception cref="InvalidDataException">
+    /// No flow images, an x image without its y image, two images for one frame number, or an invalid <c>flow.json</c>.
+    /// </exception>
     public FlowFolderReader(string folder, VideoReaderOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -33,13 +36,14 @@ public sealed class FlowFolderReader : IFrameReader
         var scheme = files.Any(f => f.Prefix.Equals("flow_x_", StringComparison.OrdinalIgnoreCase)) ? "flow_"
             : files.Any(f => f.Prefix.Equals("x_", StringComparison.OrdinalIgnoreCase)) ? ""
             : throw new InvalidDataException($"Flow folder '{Path}' holds no flow images (expected x_00001.jpg/y_00001.jpg or flow_x_00001.jpg/flow_y_00001.jpg).");
-        var xs = files.Where(f => f.Prefix.Equals(scheme + "x_", StringComparison.OrdinalIgnoreCase)).ToDictionary(f => f.Number, f => f.Path);
-        var ys = files.Where(f => f.Prefix.Equals(scheme + "y_", StringComparison.OrdinalIgnoreCase)).ToDictionary(f => f.Number, f => f.Path);
+        var xs = FrameFileNames.ByNumber(files.Where(f => f.Prefix.Equals(scheme + "x_", StringComparison.OrdinalIgnoreCase)), Path);
+        var ys = FrameFileNames.ByNumber(files.Where(f => f.Prefix.Equals(scheme + "y_", StringComparison.OrdinalIgnoreCase)), Path);
         var unpaired = xs.Keys.Except(ys.Keys).Concat(ys.Keys.Except(xs.Keys)).Order().ToList();
         if (unpaired.Count > 0)
             throw new InvalidDataException(
                 $"Flow folder '{Path}' has {xs.Count} x and {ys.Count} y images; frame number(s) {string.Join(", ", unpaired.Take(5))} lack their {scheme}x_/{scheme}y_ partner.");
         _pairs = xs.Keys.Order().Select(n => (xs[n], ys[n])).ToArray();
+        _maxPixels = options.MaxFramePixels;
         Settings = I3D.Net.Flow.FlowSettings.TryLoad(Path);
         using var first = Decode(_pairs[0].X);
         var fps = Settings is { Fps: > 0 } known ? known.Fps : options.FolderFps;
@@ -84,5 +88,5 @@ public sealed class FlowFolderReader : IFrameReader
     {
     }
 
-    private static Mat Decode(string file) => ImageFileDecoder.Decode(file, ImreadModes.Grayscale, "flow image", "a grayscale JPEG or PNG");
+    private Mat Decode(string file) => ImageFileDecoder.Decode(file, ImreadModes.Grayscale, "flow image", "a grayscale JPEG or PNG", _maxPixels);
 }

@@ -11,13 +11,17 @@ namespace I3D.Net.Data.Video;
 public sealed class FrameFolderReader : IFrameReader
 {
     private readonly string[] _files;
+    private readonly long _maxPixels;
 
     /// <summary>Lists the frames of <paramref name="folder"/> and reads the first one for its size.</summary>
     /// <param name="folder">The frame folder.</param>
     /// <param name="options">Reader options (<see cref="VideoReaderOptions.FolderFps"/> gives the frame rate).</param>
     /// <param name="prefix">The frame name prefix (e.g. <c>img_</c>); null picks <c>img_</c> when present, else the only prefix.</param>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="InvalidDataException">The folder holds no frames, or several naming schemes.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The folder holds no frames, several naming schemes, two files for one frame number, a frame that is not a regular
+    /// file, or a first frame that declares more than <see cref="VideoReaderOptions.MaxFramePixels"/> pixels.
+    /// </exception>
     public FrameFolderReader(string folder, VideoReaderOptions? options = null, string? prefix = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -33,7 +37,8 @@ public sealed class FrameFolderReader : IFrameReader
             throw new InvalidDataException(prefixes.Count == 0
                 ? $"Frame folder '{Path}' holds no numbered JPEG/PNG frames (expected e.g. img_00001.jpg)."
                 : $"Frame folder '{Path}' mixes frame prefixes ({string.Join(", ", prefixes.Select(p => $"'{p}'"))}); pass the prefix to use.");
-        _files = frames.Where(f => f.Prefix == prefix).OrderBy(f => f.Number).Select(f => f.Path).ToArray();
+        _files = FrameFileNames.ByNumber(frames.Where(f => f.Prefix == prefix), Path).Values.ToArray();
+        _maxPixels = options.MaxFramePixels;
         if (_files.Length == 0)
             throw new InvalidDataException($"Frame folder '{Path}' holds no frames named '{prefix}<number>.jpg|png'.");
         using var first = Decode(_files[0]);
@@ -73,5 +78,5 @@ public sealed class FrameFolderReader : IFrameReader
     {
     }
 
-    private static Mat Decode(string file) => ImageFileDecoder.Decode(file, ImreadModes.Color, "frame image", "a JPEG or PNG image");
+    private Mat Decode(string file) => ImageFileDecoder.Decode(file, ImreadModes.Color, "frame image", "a JPEG or PNG image", _maxPixels);
 }

@@ -23,7 +23,12 @@ public sealed class OpenCvVideoReader : IFrameReader
 
     /// <summary>Opens <paramref name="path"/> and decodes its first frame.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">OpenCV cannot open the file or decodes no frame from it.</exception>
+    /// <exception cref="I3D.Net.Runtime.I3DNativeLibraryException">OpenCV's native library cannot be loaded (the message names the package to add).</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a regular file, not a recognised media container (text such as concat scripts and playlists
+    /// never is), a truncated GIF, declares frames over <see cref="VideoReaderOptions.MaxFramePixels"/>, or OpenCV
+    /// cannot open it or decodes no frame from it.
+    /// </exception>
     public OpenCvVideoReader(string path, VideoReaderOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -34,6 +39,8 @@ public sealed class OpenCvVideoReader : IFrameReader
             throw new InvalidDataException($"'{Path}' is a directory, not a video file; open frame folders with FrameFolderReader.");
         if (!File.Exists(Path))
             throw new FileNotFoundException($"Video file '{Path}' does not exist.", Path);
+        OpenCvNative.EnsureLoaded();
+        Container = VideoContainer.Check(Path, _options);
 
         _capture = OpenCapture(Path);
         var fourCc = CleanFourCc(_capture.FourCC);
@@ -41,6 +48,13 @@ public sealed class OpenCvVideoReader : IFrameReader
         var fps = _capture.Fps is > 0 and < 1000 ? _capture.Fps : 0;
         var width = _capture.FrameWidth;
         var height = _capture.FrameHeight;
+
+        if ((long)width * height > _options.MaxFramePixels)
+        {
+            _capture.Dispose();
+            throw new InvalidDataException(
+                $"'{Path}' ({Container}, codec {fourCc}) declares {width}×{height} frames, more than VideoReaderOptions.MaxFramePixels ({_options.MaxFramePixels:N0}) pixels; raise MaxFramePixels to read it.");
+        }
 
         var first = new Mat();
         if (!_capture.Read(first) || first.Empty())
@@ -71,6 +85,9 @@ public sealed class OpenCvVideoReader : IFrameReader
 
     /// <inheritdoc />
     public VideoInfo Info { get; }
+
+    /// <summary>The container identified from the file's first bytes (e.g. "MP4/MOV", "Matroska/WebM").</summary>
+    public string Container { get; }
 
     /// <summary>Whether this reader seeks (true), decodes sequentially (false) or has not needed to decide yet (null).</summary>
     public bool? SeeksExactly => _seekExact;

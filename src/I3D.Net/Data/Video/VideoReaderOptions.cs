@@ -37,6 +37,24 @@ public sealed record VideoReaderOptions
     /// </summary>
     public int TailTolerance { get; init; } = 8;
 
+    /// <summary>The default of <see cref="MaxFramePixels"/>: 7680×4320 (8K UHD).</summary>
+    public const long DefaultMaxFramePixels = 7680L * 4320;
+
+    /// <summary>
+    /// The most pixels (width × height) a frame may have, in videos and in frame and flow images. Checked from the
+    /// image header or the container's stream information before any frame is decoded, so a small file that declares
+    /// a huge frame (a 1 MB PNG can declare 20000×20000) is refused instead of costing gigabytes. Raise it for larger
+    /// footage.
+    /// </summary>
+    public long MaxFramePixels { get; init; } = DefaultMaxFramePixels;
+
+    /// <summary>
+    /// Whether a binary video file whose first bytes match no known container (MP4/MOV, AVI, Matroska/WebM, MPEG-TS/PS,
+    /// FLV, OGG, ASF, GIF, …) is still handed to FFmpeg. Off by default: FFmpeg probes by content and follows scripts
+    /// and playlists. Text files (concat scripts, playlists) are refused either way.
+    /// </summary>
+    public bool AllowUnrecognizedContainers { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
     public void Validate()
     {
@@ -46,6 +64,8 @@ public sealed record VideoReaderOptions
             throw new ArgumentException($"FolderFps must be > 0, found {FolderFps}.");
         if (TailTolerance < 0)
             throw new ArgumentException($"TailTolerance must be >= 0, found {TailTolerance}.");
+        if (MaxFramePixels < 1)
+            throw new ArgumentException($"MaxFramePixels must be >= 1, found {MaxFramePixels}.");
         if (string.IsNullOrWhiteSpace(FfmpegPath) || string.IsNullOrWhiteSpace(FfprobePath))
             throw new ArgumentException("FfmpegPath and FfprobePath must be set.");
     }

@@ -147,6 +147,34 @@ public class VideoClipLoaderTests(SyntheticDatasetFixture data) : IClassFixture<
     }
 
     [Fact]
+    public async Task Cancellation_hands_out_no_batch_that_was_already_decoded()
+    {
+        // The race of issue 14 item 17, made deterministic: the consumer waits until the prefetched batches are
+        // decoded and only then cancels, so a loader that hands out what is already in its channel always fails.
+        for (var run = 0; run < 3; run++)
+        {
+            var loader = new VideoClipLoader(data.All, Options with { BatchSize = 1, PrefetchBatches = 3, Shuffle = false });
+            using var cts = new CancellationTokenSource();
+            var seen = 0;
+            var act = async () =>
+            {
+                await foreach (var b in loader.ReadEpochAsync(0, 0, cts.Token))
+                {
+                    b.Dispose();
+                    seen++;
+                    var deadline = DateTime.UtcNow.AddSeconds(20);
+                    while (loader.BatchesStarted < 1 + 3 && DateTime.UtcNow < deadline)
+                        await Task.Delay(10);
+                    await Task.Delay(400);   // tiny clips: the prefetched batches finish decoding well within this
+                    cts.Cancel();
+                }
+            };
+            await act.Should().ThrowAsync<OperationCanceledException>();
+            seen.Should().Be(1, $"no batch may be yielded after cancellation (run {run})");
+        }
+    }
+
+    [Fact]
     public async Task Unreadable_items_are_skipped_within_the_budget_and_logged()
     {
         using var tmp = new TempFolder();
@@ -274,7 +302,7 @@ public class VideoClipLoaderTests(SyntheticDatasetFixture data) : IClassFixture<
         report.IsClean.Should().BeFalse();
         report.Unreadable.Select(u => u.Index).Should().Equal(3, 4);
         report.Unreadable[0].Reason.Should().Contain("0 bytes");
-        report.Unreadable[1].Reason.Should().Contain("could not open");
+        report.Unreadable[1].Reason.Should().Contain("is a text file").And.Contain("not a video container");
         report.ToString().Should().Contain("2 of 5 items are unreadable").And.Contain("text.avi");
         progress.Should().HaveCount(5);
         (await DatasetCheck.RunAsync(new VideoAnnotations(data.All.Classes, data.All.Items.Take(2).ToArray()))).IsClean.Should().BeTrue();

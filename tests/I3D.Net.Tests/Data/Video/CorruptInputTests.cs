@@ -60,7 +60,7 @@ public class CorruptInputTests
         var path = tmp.File("notes.mp4");
         File.WriteAllText(path, "this is not a video, just some text\n");
         var act = () => VideoReader.Open(path);
-        act.Should().Throw<InvalidDataException>().WithMessage("*could not open*notes.mp4*");
+        act.Should().Throw<InvalidDataException>().WithMessage("*notes.mp4* is a text file (it starts 'this is not a video*'), not a video container*");
     }
 
     [Fact]
