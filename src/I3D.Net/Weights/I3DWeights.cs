@@ -86,6 +86,7 @@ public static class I3DWeights
         Accuracy = new ReportedAccuracy("Kinetics-400", "test", 74.2, 91.3, PaperResults),
         License = "Apache-2.0",
         Source = new Uri(DeepMindSource),
+        Streams = new[] { Kinetics400Rgb, Kinetics400Flow },
     };
 
     /// <summary>

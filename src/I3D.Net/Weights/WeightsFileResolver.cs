@@ -8,7 +8,7 @@ namespace I3D.Net.Weights;
 /// </summary>
 internal static class WeightsFileResolver
 {
-    static readonly Lazy<HttpClient> SharedClient = new(() => new HttpClient { Timeout = TimeSpan.FromMinutes(30) });
+    internal static readonly Lazy<HttpClient> SharedClient = new(() => new HttpClient { Timeout = TimeSpan.FromMinutes(30) });
 
     /// <summary>The default cache folder: <c>$I3D_NET_HOME</c>, else <c>$XDG_CACHE_HOME/i3d-net</c>, else <c>~/.cache/i3d-net</c>.</summary>
     internal static string DefaultCacheDirectory(Func<string, string?> getEnvironmentVariable, string homeDirectory)
