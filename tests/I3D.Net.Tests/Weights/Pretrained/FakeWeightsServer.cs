@@ -16,6 +16,9 @@ internal sealed class FakeWeightsServer : HttpMessageHandler
     /// <summary>When set, <c>Range</c> headers are ignored and every answer is the whole file with <c>200</c>.</summary>
     public bool IgnoreRange { get; init; }
 
+    /// <summary>When set and it returns content for a URL, that content is the answer (200), e.g. a stream that fails midway.</summary>
+    public Func<Uri, HttpContent?>? Respond { get; init; }
+
     public FakeWeightsServer Serve(Uri url, string path)
     {
         _files[url] = path;
@@ -30,6 +33,12 @@ internal sealed class FakeWeightsServer : HttpMessageHandler
     {
         cancellationToken.ThrowIfCancellationRequested();
         var url = request.RequestUri!;
+        if (Respond?.Invoke(url) is { } content)
+        {
+            lock (Requests) Requests.Add((url, request.Headers.Range, HttpStatusCode.OK, -1));
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content });
+        }
+
         if (!_files.TryGetValue(url, out var path))
         {
             lock (Requests) Requests.Add((url, request.Headers.Range, HttpStatusCode.NotFound, 0));

@@ -14,7 +14,11 @@ public sealed class PretrainedWeightsTests(PretrainedBundles bundles) : IClassFi
 
     public void Dispose() => _cache.Dispose();
 
-    public static TheoryData<string> Released => new(PretrainedBundles.Released.Select(d => d.Name));
+    /// <summary>The descriptors whose checkpoints other tests here generate anyway (and the unscoped Kinetics-600 one).</summary>
+    public static TheoryData<string> Released => new(I3DWeights.Kinetics400Rgb.Name, I3DWeights.Kinetics400Flow.Name, I3DWeights.Kinetics600RgbScratch.Name);
+
+    /// <summary>The two that need ~50 MB checkpoints of their own.</summary>
+    public static TheoryData<string> ReleasedScratch => new(I3DWeights.Kinetics400RgbScratch.Name, I3DWeights.Kinetics400FlowScratch.Name);
 
     private PretrainedWeightsOptions Options(FakeWeightsServer server) => new() { CacheDirectory = _cache.Path, HttpClient = server.Client() };
 
@@ -39,6 +43,12 @@ public sealed class PretrainedWeightsTests(PretrainedBundles bundles) : IClassFi
         var variance = bundle.Read(scopePrefix + "Mixed_5c/Branch_3/Conv3d_0b_1x1/batch_norm/moving_variance").flatten();
         state["Mixed_5c.b3b.bn.running_var"].eq(variance).all().item<bool>().Should().BeTrue();
     }
+
+    [Theory]
+    [MemberData(nameof(ReleasedScratch))]
+    [Trait("Category", "Heavy")] // writes and reads two more ~50 MB checkpoints
+    public Task TheScratchCheckpointsAreDownloadedVerifiedConvertedAndLoaded(string name) =>
+        EveryReleasedCheckpointIsDownloadedVerifiedConvertedAndLoaded(name);
 
     [Theory]
     [MemberData(nameof(Released))]
@@ -106,6 +116,67 @@ public sealed class PretrainedWeightsTests(PretrainedBundles bundles) : IClassFi
         ShouldHoldTheCheckpoint(model, bundle);
         File.ReadAllBytes(CachedData(bundle)).Should().Equal(data);
         File.Exists(Partial(bundle)).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task ACancelledDownloadKeepsWhatArrivedAndTheNextCallResumesIt()
+    {
+        var bundle = bundles.Get(I3DWeights.Kinetics400Rgb);
+        var data = File.ReadAllBytes(bundle.DataPath);
+        using var cancel = new CancellationTokenSource();
+        var stopAt = data.Length / 2;
+        var interrupted = new FakeWeightsServer { Respond = url => url == bundle.DataUrl ? new StreamContent(new CancellingStream(data, stopAt, cancel)) : null }
+            .Serve(bundle.IndexUrl, bundle.IndexPath);
+
+        var act = () => InceptionI3D.FromPretrainedAsync(bundle.Descriptor, Options(interrupted), cancel.Token);
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        new FileInfo(Partial(bundle)).Length.Should().Be(stopAt);
+        File.Exists(CachedData(bundle)).Should().BeFalse();
+
+        var server = Serving(bundle);
+        using var model = await InceptionI3D.FromPretrainedAsync(bundle.Descriptor, Options(server));
+        server.Requests.Single(r => r.Url == bundle.DataUrl).Range!.Ranges.Single().From.Should().Be(stopAt);
+        ShouldHoldTheCheckpoint(model, bundle);
+    }
+
+    /// <summary>Serves <paramref name="data"/> up to <paramref name="stopAt"/>, then cancels the caller's token (a user pressing Ctrl+C mid-download).</summary>
+    private sealed class CancellingStream(byte[] data, int stopAt, CancellationTokenSource cancel) : MemoryStream(data, writable: false)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Position >= stopAt)
+            {
+                await cancel.CancelAsync();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            return await base.ReadAsync(buffer[..(int)Math.Min(buffer.Length, stopAt - Position)], cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task ACorruptShardInTheCacheIsDeletedAndNamed()
+    {
+        var bundle = bundles.Get(I3DWeights.Kinetics400Flow);
+        using (await InceptionI3D.FromPretrainedAsync(bundle.Descriptor, Options(Serving(bundle))))
+        {
+        }
+
+        File.Delete(Path.Combine(_cache.Path, PretrainedWeights.CachedFileName(bundle.Descriptor)));
+        var victim = bundle.Tensors.Single(t => t.Name == "Flow/inception_i3d/Logits/Conv3d_0c_1x1/conv_3d/w");
+        using (var stream = new FileStream(CachedData(bundle), FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.Position = victim.Offset;
+            var b = stream.ReadByte();
+            stream.Position = victim.Offset;
+            stream.WriteByte((byte)(b ^ 1));
+        }
+
+        var offline = () => InceptionI3D.FromPretrainedAsync(bundle.Descriptor, Options(new FakeWeightsServer()) with { AllowDownload = false });
+
+        (await offline.Should().ThrowAsync<InvalidDataException>()).WithMessage("*'Flow/inception_i3d/Logits/Conv3d_0c_1x1/conv_3d/w'*deleted*");
+        File.Exists(CachedData(bundle)).Should().BeFalse();
     }
 
     [Fact]
@@ -283,6 +354,14 @@ public sealed class PretrainedWeightsTests(PretrainedBundles bundles) : IClassFi
         {
             model.Flow.state_dict()["Conv3d_1a_7x7.conv3d.weight"].eq(expected["Conv3d_1a_7x7.conv3d.weight"]).all().item<bool>().Should().BeTrue();
             model.Rgb.InChannels.Should().Be(3);
+        }
+
+        // This library's safetensors of a whole two-stream model, given as WeightsPath.
+        var whole = Path.Combine(_cache.Path, "two-stream.safetensors");
+        Checkpoints.Save(byDefault, whole);
+        using (var fromFile = TwoStreamI3D.FromPretrained(options: options with { WeightsPath = whole }))
+        {
+            fromFile.Flow.state_dict()["Conv3d_1a_7x7.conv3d.weight"].eq(expected["Conv3d_1a_7x7.conv3d.weight"]).all().item<bool>().Should().BeTrue();
         }
 
         // A converted file made from another index (or for other weights) is not taken for these.
