@@ -14,7 +14,13 @@ internal static class PretrainedDownload
     /// Makes <paramref name="partialPath"/> hold the whole of <paramref name="url"/>: nothing is fetched when it
     /// already has <paramref name="expectedLength"/> bytes or more.
     /// </summary>
+    /// <remarks>
+    /// A server that sends more than twice <paramref name="expectedLength"/> (the end of the index's last tensor; a
+    /// TensorFlow data shard ends there) is not sending this checkpoint: the download stops and the file is deleted,
+    /// so a hostile or broken server cannot fill the disk.
+    /// </remarks>
     /// <exception cref="HttpRequestException">The server refused or the connection failed; what was received is kept for the next try.</exception>
+    /// <exception cref="InvalidDataException">The server sent far more than the checkpoint holds; the partial file was deleted.</exception>
     public static async Task DownloadAsync(Uri url, string partialPath, long expectedLength, HttpClient client,
         IProgress<long>? progress, CancellationToken cancellationToken)
     {
@@ -68,21 +74,39 @@ internal static class PretrainedDownload
                 throw new HttpRequestException($"the server answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
             }
 
+            var limit = checked(2 * expectedLength);
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using var output = new FileStream(partialPath, mode, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-            var buffer = new byte[1 << 16];
-            var total = existing;
-            progress?.Report(total);
-            int read;
-            while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            var tooLong = false;
+            await using (var output = new FileStream(partialPath, mode, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
-                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                total += read;
+                var buffer = new byte[1 << 16];
+                var total = existing;
                 progress?.Report(total);
+                int read;
+                while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    total += read;
+                    progress?.Report(total);
+                    if (total > limit)
+                    {
+                        tooLong = true;
+                        break;
+                    }
+                }
+
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                output.Flush(flushToDisk: true);
             }
 
-            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            output.Flush(flushToDisk: true);
+            if (tooLong)
+            {
+                File.Delete(partialPath);
+                throw new InvalidDataException(
+                    $"{url} sent more than {limit} bytes, but the checkpoint's index places its tensors within the first {expectedLength}: " +
+                    "it is not this checkpoint's data. The partial file was deleted.");
+            }
+
             return;
         }
     }

@@ -180,6 +180,35 @@ public sealed class PretrainedWeightsTests(PretrainedBundles bundles) : IClassFi
     }
 
     [Fact]
+    public async Task AServerThatSendsFarMoreThanTheCheckpointHoldsIsCutOff()
+    {
+        var bundle = bundles.Get(I3DWeights.Kinetics400Flow);
+        var length = new FileInfo(bundle.DataPath).Length;
+        var endless = new FakeWeightsServer { Respond = url => url == bundle.DataUrl ? new StreamContent(new EndlessStream()) : null }
+            .Serve(bundle.IndexUrl, bundle.IndexPath);
+
+        var act = () => InceptionI3D.FromPretrainedAsync(bundle.Descriptor, Options(endless));
+
+        (await act.Should().ThrowAsync<InvalidDataException>()).WithMessage($"*{bundle.DataUrl}*more than {2 * length} bytes*{length}*deleted*");
+        File.Exists(Partial(bundle)).Should().BeFalse();
+    }
+
+    /// <summary>A body that never ends.</summary>
+    private sealed class EndlessStream : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => 0; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => count;
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task AServerThatIgnoresTheRangeIsWrittenFromTheStart()
     {
         var bundle = bundles.Get(I3DWeights.Kinetics400Rgb);
