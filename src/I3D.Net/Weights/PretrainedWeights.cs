@@ -218,6 +218,14 @@ public static class PretrainedWeights
             }
         }
 
+        if (options.WeightsPath is { } file && File.Exists(file))
+        {
+            throw new ArgumentException(
+                $"PretrainedWeightsOptions.WeightsPath '{file}' is a file but not a safetensors of a whole TwoStreamI3D. For two streams give a " +
+                $"folder that holds both checkpoints ('{Path.GetDirectoryName(rgb.Files[0].FileName)}/', '{Path.GetDirectoryName(flow.Files[0].FileName)}/') " +
+                "or their converted files, or load each stream with InceptionI3D.FromPretrained.", nameof(options));
+        }
+
         var rgbPath = await ResolveAsync(rgb, options, cancellationToken).ConfigureAwait(false);
         var flowPath = await ResolveAsync(flow, options, cancellationToken).ConfigureAwait(false);
         var rgbModel = Build(rgb, rgbPath);

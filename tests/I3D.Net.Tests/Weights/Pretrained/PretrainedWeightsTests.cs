@@ -352,6 +352,17 @@ public sealed class PretrainedWeightsTests(PretrainedBundles bundles) : IClassFi
             model.Flow.InChannels.Should().Be(2);
         }
 
+        // A folder with both checkpoints serves both streams; a single checkpoint file cannot.
+        using (var fromFolder = TwoStreamI3D.FromPretrained(rgb.Descriptor, flow.Descriptor, Options(server) with { CacheDirectory = Path.Combine(_cache.Path, "fresh"), WeightsPath = Path.GetDirectoryName(rgb.Folder), AllowDownload = false }))
+        {
+            ShouldHoldTheCheckpoint(fromFolder.Flow, flow);
+            ShouldHoldTheCheckpoint(fromFolder.Rgb, rgb);
+            File.Exists(Path.Combine(_cache.Path, "fresh", "kinetics400-flow-imagenet.safetensors")).Should().BeTrue("converted into the cache once");
+        }
+
+        var oneFile = () => TwoStreamI3D.FromPretrained(rgb.Descriptor, flow.Descriptor, Options(server) with { WeightsPath = rgb.IndexPath });
+        oneFile.Should().Throw<ArgumentException>().WithMessage("*model.ckpt.index*not a safetensors of a whole TwoStreamI3D*rgb_imagenet/*flow_imagenet/*");
+
         var swapped = () => TwoStreamI3D.FromPretrained(flow.Descriptor, rgb.Descriptor, Options(server));
         swapped.Should().Throw<ArgumentException>().WithMessage("*'kinetics400-flow-imagenet' are Flow weights, given as the Rgb stream; pass them as flow*");
         var twoAsOne = () => InceptionI3D.FromPretrained(I3DWeights.Kinetics400TwoStream);
