@@ -10,17 +10,14 @@ internal static class PretrainedIndexes
 {
     const string ResourcePrefix = "I3D.Net.Weights.Resources.checkpoints.";
 
-    static readonly Lazy<IReadOnlyDictionary<string, (string Name, byte[] Bytes)>> Shipped = new(Load);
-
-    /// <summary>The SHA-256 digests (lowercase hex) of the shipped indexes, with their resource names.</summary>
-    public static IReadOnlyDictionary<string, string> Digests => Shipped.Value.ToDictionary(kv => kv.Key, kv => kv.Value.Name);
+    static readonly Lazy<IReadOnlyDictionary<string, byte[]>> Shipped = new(Load);
 
     /// <summary>The shipped index whose SHA-256 is <paramref name="sha256"/>, if one is.</summary>
     public static bool TryGet(string sha256, out byte[] bytes)
     {
         if (Shipped.Value.TryGetValue(sha256.ToLowerInvariant(), out var entry))
         {
-            bytes = entry.Bytes;
+            bytes = entry;
             return true;
         }
 
@@ -28,17 +25,17 @@ internal static class PretrainedIndexes
         return false;
     }
 
-    static IReadOnlyDictionary<string, (string Name, byte[] Bytes)> Load()
+    static IReadOnlyDictionary<string, byte[]> Load()
     {
         var assembly = typeof(PretrainedIndexes).Assembly;
-        var result = new Dictionary<string, (string, byte[])>(StringComparer.Ordinal);
+        var result = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)))
         {
             using var stream = assembly.GetManifestResourceStream(name)!;
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             var bytes = copy.ToArray();
-            result[Convert.ToHexStringLower(SHA256.HashData(bytes))] = (name[ResourcePrefix.Length..], bytes);
+            result[Convert.ToHexStringLower(SHA256.HashData(bytes))] = bytes;
         }
 
         return result;
