@@ -565,12 +565,15 @@ public sealed class I3DTrainer
             Mixed?.SyncModes();
         }
 
-        /// <summary>At the start of an accumulation group: remember the buffers (BN statistics) so a skipped step can restore them.</summary>
+        /// <summary>
+        /// At the start of an accumulation group: remember the buffers (BN statistics) so a non-finite step can restore
+        /// them. Every policy needs it: Stop and Throw end the run, but the model (and Stop's checkpoint) must not keep
+        /// the statistics of the NaN batch.
+        /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
         public void BeginGroup()
         {
             EndGroup();
-            if (Options.NonFiniteLoss != NonFiniteLossPolicy.Skip) return;
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             _snapshot = _module.buffers().Select(b => (b, b.clone().DetachFromDisposeScope())).ToList();

@@ -260,13 +260,16 @@ public enum TwoStreamTrainingMode
     Separate,
 }
 
-/// <summary>What to do when a step's loss or gradient norm is not finite.</summary>
+/// <summary>
+/// What to do when a step's loss or gradient norm is not finite. Under every policy the step's parameters, optimizer
+/// state and BatchNorm statistics are those from before the bad step.
+/// </summary>
 public enum NonFiniteLossPolicy
 {
     /// <summary>Skip the optimizer step, leaving parameters and optimizer state untouched, up to <see cref="TrainingOptions.MaxSkippedSteps"/>.</summary>
     Skip,
 
-    /// <summary>End the run gracefully (the result says why).</summary>
+    /// <summary>End the run gracefully (the result says why); the checkpoint written at the stop holds the model from before the bad step.</summary>
     Stop,
 
     /// <summary>Throw <see cref="NonFiniteLossException"/>.</summary>
