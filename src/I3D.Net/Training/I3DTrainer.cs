@@ -71,6 +71,14 @@ public sealed class I3DTrainer
         if (validation is not null && validation.ClassNames.Count != train.ClassNames.Count)
             throw new ArgumentException(
                 $"The validation source has {validation.ClassNames.Count} classes, the training source {train.ClassNames.Count}.", nameof(validation));
+        if (validation is null)
+        {
+            // Validation metrics never exist without a validation source: a monitor on one would never fire.
+            if (o.EarlyStopping is { } es && EpochMetricNames.IsValidation(es.Monitor))
+                throw new ArgumentException($"EarlyStopping.Monitor \"{es.Monitor}\" is a validation metric, but no validation source was given; use one of {string.Join(", ", EpochMetricNames.Training)} or pass a validation source.", nameof(validation));
+            if (o.Checkpoint?.KeepBestBy is { } best && EpochMetricNames.IsValidation(best))
+                throw new ArgumentException($"Checkpoint.KeepBestBy \"{best}\" is a validation metric, but no validation source was given; use one of {string.Join(", ", EpochMetricNames.Training)} or pass a validation source.", nameof(validation));
+        }
 
         if (Interlocked.Exchange(ref _busy, 1) != 0)
             throw new InvalidOperationException("This trainer is already running; one FitAsync at a time per trainer.");
@@ -193,7 +201,7 @@ public sealed class I3DTrainer
                 state.EpochCorrect = 0;
                 TrainingLog.EpochDone(_logger, epoch, state.Step, FormatMetrics(record.Metrics));
 
-                if (stopReason == TrainingStopReason.Completed && UpdateEarlyStopping(o, state, record, validation is not null))
+                if (stopReason == TrainingStopReason.Completed && UpdateEarlyStopping(o, state, record))
                     stopReason = TrainingStopReason.EarlyStopped;
                 var epochContext = new EpochEndContext { Module = _model.Module, Record = record };
                 foreach (var cb in _callbacks) cb.OnEpochEnd(epochContext);
@@ -361,28 +369,23 @@ public sealed class I3DTrainer
     {
         var metrics = new Dictionary<string, double>
         {
-            ["train_loss"] = state.EpochSamples == 0 ? double.NaN : state.EpochLossSum / state.EpochSamples,
-            ["train_top1"] = state.EpochSamples == 0 ? double.NaN : (double)state.EpochCorrect / state.EpochSamples,
-            ["learning_rate"] = run.Schedule.At(Math.Max(0, state.Step - 1)),
+            [EpochMetricNames.TrainLoss] = state.EpochSamples == 0 ? double.NaN : state.EpochLossSum / state.EpochSamples,
+            [EpochMetricNames.TrainTop1] = state.EpochSamples == 0 ? double.NaN : (double)state.EpochCorrect / state.EpochSamples,
+            [EpochMetricNames.LearningRate] = run.Schedule.At(Math.Max(0, state.Step - 1)),
         };
         if (validation is not null && (state.Epoch + 1) % run.Options.ValidateEveryEpochs == 0)
         {
             var v = await EvaluateCoreAsync(validation, run.Options, run.Device, ct).ConfigureAwait(false);
-            foreach (var (k, value) in v.ToDictionary("val_")) metrics[k] = value;
+            foreach (var (k, value) in v.ToDictionary(EpochMetricNames.ValidationPrefix)) metrics[k] = value;
         }
         return new EpochRecord { Epoch = state.Epoch, Step = state.Step, Metrics = metrics };
     }
 
-    private bool UpdateEarlyStopping(TrainingOptions o, TrainerState state, EpochRecord record, bool hasValidation)
+    private bool UpdateEarlyStopping(TrainingOptions o, TrainerState state, EpochRecord record)
     {
         if (o.EarlyStopping is not { } es) return false;
-        if (!record.Metrics.TryGetValue(es.Monitor, out var value))
-        {
-            // A validation metric is absent in epochs without validation; anything else is a misspelt name.
-            if (!es.Monitor.StartsWith("val_", StringComparison.Ordinal) || record.Metrics.ContainsKey("val_loss") || !hasValidation)
-                throw new InvalidOperationException($"EarlyStopping.Monitor '{es.Monitor}' is not a metric of this run; available: {string.Join(", ", record.Metrics.Keys)}.");
-            return false;
-        }
+        // The name was checked at startup; a validation metric is absent in epochs without validation.
+        if (!record.Metrics.TryGetValue(es.Monitor, out var value)) return false;
         if (state.EarlyStoppingBest is not { } best || IsBetter(value, best, es.Goal, es.MinDelta))
         {
             state.EarlyStoppingBest = value;
