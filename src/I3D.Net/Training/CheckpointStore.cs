@@ -32,6 +32,9 @@ public sealed partial class CheckpointStore
     public static string WeightsFileName => CheckpointWeights.FileName;
 
     private const string Prefix = "checkpoint-";
+
+    // A manifest lists a handful of files; anything larger is not one (and is not read).
+    private const long MaxManifestBytes = 1 << 20;
     private readonly ICheckpointFileSystem _fs;
     private readonly ILogger _logger;
 
@@ -62,26 +65,59 @@ public sealed partial class CheckpointStore
     /// <summary>The folder name for a checkpoint at <paramref name="step"/>.</summary>
     public static string NameFor(long step) => Prefix + step.ToString("D9", CultureInfo.InvariantCulture);
 
+    /// <summary>The files a checkpoint must have, all listed in its manifest: everything a resume reads.</summary>
+    public static IReadOnlyList<string> RequiredFiles { get; } = [WeightsFileName, OptimizerFileName, StateFileName];
+
     /// <summary>
-    /// Checks that <paramref name="checkpoint"/> has a readable manifest and that every file it lists exists with the
-    /// recorded size and SHA-256. Throws <see cref="InvalidDataException"/> naming the first problem.
+    /// Checks that <paramref name="checkpoint"/> has a readable manifest that lists every one of
+    /// <see cref="RequiredFiles"/>, and that every file it lists is a regular file (not a device, FIFO or socket, also
+    /// through a link) with the recorded size and SHA-256. Sizes are compared before anything is hashed, and hashing
+    /// reads no more than the recorded size. Throws <see cref="InvalidDataException"/> naming the first problem.
     /// </summary>
     public void Verify(string checkpoint)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpoint);
         var manifest = ReadManifest(checkpoint);
-        foreach (var name in new[] { WeightsFileName, StateFileName })
+        foreach (var name in RequiredFiles)
             if (!manifest.Files.Any(f => f.Name == name))
-                throw new InvalidDataException($"Checkpoint '{checkpoint}': the manifest does not list '{name}'.");
-        foreach (var file in manifest.Files)
+                throw new InvalidDataException($"Checkpoint '{checkpoint}': the manifest does not list '{name}', which a resume needs.");
+        var files = manifest.Files.Select(f => (File: f, Path: Path.Combine(checkpoint, f.Name), Length: 0L)).ToList();
+        // Every size first: a wrong one costs a stat, not a hash of a large (or endless) file.
+        for (var i = 0; i < files.Count; i++)
         {
-            var path = Path.Combine(checkpoint, file.Name);
-            if (!_fs.FileExists(path))
-                throw new InvalidDataException($"Checkpoint '{checkpoint}': '{file.Name}' is listed in the manifest but missing.");
-            var (hash, length) = Hash(path);
+            var (file, path, _) = files[i];
+            var length = LengthOf(checkpoint, file.Name, path);
+            if (length != file.Bytes)
+                throw new InvalidDataException($"Checkpoint '{checkpoint}': '{file.Name}' expected {file.Bytes} bytes, found {length}.");
+            files[i] = (file, path, length);
+        }
+        foreach (var (file, path, _) in files)
+        {
+            var (hash, length) = Hash(path, file.Bytes);
             if (length != file.Bytes || hash != file.Sha256)
                 throw new InvalidDataException(
-                    $"Checkpoint '{checkpoint}': '{file.Name}' expected {file.Bytes} bytes with SHA-256 {file.Sha256}, found {length} bytes with {hash}.");
+                    $"Checkpoint '{checkpoint}': '{file.Name}' expected {file.Bytes} bytes with SHA-256 {file.Sha256}, found {(length > file.Bytes ? "more than " + file.Bytes : length)} bytes with {hash}.");
+        }
+    }
+
+    /// <summary>The length of a checkpoint file, refusing anything but an existing regular file.</summary>
+    private long LengthOf(string checkpoint, string name, string path)
+    {
+        try
+        {
+            return _fs.GetFileLength(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new InvalidDataException($"Checkpoint '{checkpoint}': '{name}' is listed in the manifest but missing.");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new InvalidDataException($"Checkpoint '{checkpoint}': '{name}' is listed in the manifest but missing.");
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"Checkpoint '{checkpoint}': '{name}' is not a regular file: {ex.Message}", ex);
         }
     }
 
@@ -114,7 +150,7 @@ public sealed partial class CheckpointStore
     }
 
     /// <summary>Writes a checkpoint of the given state and returns its path. Does not prune.</summary>
-    internal string Save(IReadOnlyDictionary<string, torch.Tensor> weights, OptimizerHelper? optimizer, TrainerState state)
+    internal string Save(IReadOnlyDictionary<string, torch.Tensor> weights, OptimizerHelper optimizer, TrainerState state)
     {
         _fs.CreateDirectory(Directory);
         var name = NameFor(state.Step);
@@ -127,14 +163,11 @@ public sealed partial class CheckpointStore
             {
                 WriteWeights(temp, weights),
             };
-            if (optimizer is not null)
+            files.Add(WriteFile(temp, OptimizerFileName, s =>
             {
-                files.Add(WriteFile(temp, OptimizerFileName, s =>
-                {
-                    using var writer = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
-                    optimizer.save_state_dict(writer);
-                }));
-            }
+                using var writer = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
+                optimizer.save_state_dict(writer);
+            }));
             files.Add(WriteFile(temp, StateFileName, s => JsonSerializer.Serialize(s, state, TrainingJson.Options)));
             // The manifest goes last: a folder without it (or with a mismatching one) is not a checkpoint.
             WriteFile(temp, ManifestFileName, s => JsonSerializer.Serialize(s, new Manifest(1, files), TrainingJson.Options));
@@ -199,25 +232,47 @@ public sealed partial class CheckpointStore
         return null;
     }
 
-    /// <summary>Loads weights and optimizer state of a verified checkpoint.</summary>
+    /// <summary>
+    /// Loads weights and optimizer state of a verified checkpoint. Any failure to read either is an
+    /// <see cref="InvalidDataException"/> naming the file.
+    /// </summary>
     internal void Load(string checkpoint, torch.nn.Module module, OptimizerHelper? optimizer)
     {
-        CheckpointWeights.Read(module, Path.Combine(checkpoint, WeightsFileName), _fs);
+        var weights = Path.Combine(checkpoint, WeightsFileName);
+        try
+        {
+            CheckpointWeights.Read(module, weights, _fs);
+        }
+        catch (Exception ex) when (IsReadError(ex))
+        {
+            throw new InvalidDataException($"Weights '{weights}' cannot be read: {ex.GetType().Name}: {ex.Message}", ex);
+        }
         if (optimizer is null) return;
         var path = Path.Combine(checkpoint, OptimizerFileName);
         if (!_fs.FileExists(path))
             throw new InvalidDataException($"Checkpoint '{checkpoint}' has no {OptimizerFileName}; cannot resume the optimizer.");
-        using var optStream = _fs.OpenRead(path);
-        using var reader = new BinaryReader(optStream, Encoding.UTF8, leaveOpen: true);
         try
         {
+            using var optStream = _fs.OpenRead(path);
+            using var reader = new BinaryReader(optStream, Encoding.UTF8, leaveOpen: true);
             optimizer.load_state_dict(reader);
+            if (optStream.CanSeek && optStream.Position != optStream.Length)
+                throw new InvalidDataException($"Optimizer state '{path}' has {optStream.Length - optStream.Position} bytes after the state of this optimizer.");
         }
         catch (ArgumentException ex)
         {
             throw new InvalidDataException($"Optimizer state '{path}' does not fit this optimizer and model: {ex.Message}", ex);
         }
+        catch (Exception ex) when (IsReadError(ex))
+        {
+            throw new InvalidDataException($"Optimizer state '{path}' cannot be read: {ex.GetType().Name}: {ex.Message}", ex);
+        }
     }
+
+    /// <summary>What a truncated or garbled file makes a reader throw; InvalidDataException passes through unchanged.</summary>
+    private static bool IsReadError(Exception ex) =>
+        ex is not InvalidDataException and (IOException or FormatException or OverflowException or IndexOutOfRangeException
+            or ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException or NotSupportedException);
 
     private ManifestFile WriteWeights(string folder, IReadOnlyDictionary<string, torch.Tensor> weights)
     {
@@ -236,14 +291,15 @@ public sealed partial class CheckpointStore
         return new ManifestFile(name, length, hash);
     }
 
-    private (string Hash, long Length) Hash(string path)
+    /// <summary>SHA-256 and length of a file, reading at most <paramref name="limit"/> + 1 bytes (a length over the limit is a mismatch anyway).</summary>
+    private (string Hash, long Length) Hash(string path, long limit = long.MaxValue - 1)
     {
         using var stream = _fs.OpenRead(path);
         using var sha = SHA256.Create();
         var buffer = new byte[1 << 16];
         long length = 0;
         int read;
-        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        while (length <= limit && (read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, limit + 1 - length))) > 0)
         {
             sha.TransformBlock(buffer, 0, read, null, 0);
             length += read;
@@ -257,14 +313,20 @@ public sealed partial class CheckpointStore
         var path = Path.Combine(checkpoint, ManifestFileName);
         if (!_fs.FileExists(path))
             throw new InvalidDataException($"Checkpoint '{checkpoint}' has no {ManifestFileName} (incomplete write?).");
+        var length = LengthOf(checkpoint, ManifestFileName, path);
+        if (length > MaxManifestBytes)
+            throw new InvalidDataException($"Manifest '{path}' has {length} bytes, more than a manifest's {MaxManifestBytes}.");
         try
         {
             using var stream = _fs.OpenRead(path);
             var manifest = JsonSerializer.Deserialize<Manifest>(stream, TrainingJson.Options);
             if (manifest?.Files is null || manifest.Files.Count == 0)
                 throw new InvalidDataException($"Manifest '{path}' lists no files.");
-            if (manifest.Files.Any(f => f.Name is null || f.Sha256 is null || f.Name.Contains('/') || f.Name.Contains('\\')))
-                throw new InvalidDataException($"Manifest '{path}' has an entry without a plain file name or hash.");
+            if (manifest.Files.Any(f => f is null || string.IsNullOrEmpty(f.Name) || f.Sha256 is null || f.Bytes < 0
+                                        || f.Name.Contains('/') || f.Name.Contains('\\') || f.Name is "." or ".."))
+                throw new InvalidDataException($"Manifest '{path}' has an entry without a plain file name, a size or a hash.");
+            if (manifest.Files.Select(f => f.Name).Distinct(StringComparer.Ordinal).Count() != manifest.Files.Count)
+                throw new InvalidDataException($"Manifest '{path}' lists a file twice.");
             return manifest;
         }
         catch (JsonException ex)
