@@ -15,7 +15,9 @@ namespace I3D.Net.Training;
 /// (<c>model.safetensors</c>), the optimizer state (<c>optimizer.bin</c>, TorchSharp's optimizer stream format:
 /// momentum buffers, Adam moments and step counts), <c>trainer_state.json</c> and, written last, <c>manifest.json</c> with the SHA-256 of every file.
 /// A checkpoint is assembled in a temporary folder and renamed into place; older ones are deleted only after the new
-/// one verifies. Loading skips a corrupt checkpoint (logged) and falls back to the previous one.
+/// one verifies. Rewriting a step moves the old folder aside to <c>.old-checkpoint-N-…</c> first; if the process dies
+/// before the new one is in place, the next save, prune or resume renames the old one back. Loading skips a corrupt
+/// checkpoint (logged) and falls back to the previous one.
 /// </summary>
 public sealed partial class CheckpointStore
 {
@@ -32,6 +34,7 @@ public sealed partial class CheckpointStore
     public static string WeightsFileName => CheckpointWeights.FileName;
 
     private const string Prefix = "checkpoint-";
+    private const string TempPrefix = ".tmp-", OldPrefix = ".old-";
 
     // A manifest lists a handful of files; anything larger is not one (and is not read).
     private const long MaxManifestBytes = 1 << 20;
@@ -155,7 +158,7 @@ public sealed partial class CheckpointStore
         _fs.CreateDirectory(Directory);
         var name = NameFor(state.Step);
         var final = Path.Combine(Directory, name);
-        var temp = Path.Combine(Directory, $".tmp-{name}-{Guid.NewGuid():N}");
+        var temp = Path.Combine(Directory, $"{TempPrefix}{name}-{Guid.NewGuid():N}");
         _fs.CreateDirectory(temp);
         try
         {
@@ -173,12 +176,23 @@ public sealed partial class CheckpointStore
             WriteFile(temp, ManifestFileName, s => JsonSerializer.Serialize(s, new Manifest(1, files), TrainingJson.Options));
             Verify(temp);
 
+            RecoverSwaps();
             if (_fs.DirectoryExists(final))
             {
-                // Same step written again (e.g. after a resume): swap, then drop the old one.
-                var old = Path.Combine(Directory, $".old-{name}-{Guid.NewGuid():N}");
+                // Same step written again (an epoch end after a step checkpoint, a resume): a folder cannot be renamed
+                // over another, so the old one steps aside first. Between the two renames only the .old- folder holds
+                // this step; RecoverSwaps (on the next save, prune or resume) renames it back, so no crash loses it.
+                var old = Path.Combine(Directory, OldPrefix + name + "-" + Guid.NewGuid().ToString("N"));
                 _fs.MoveDirectory(final, old);
-                _fs.MoveDirectory(temp, final);
+                try
+                {
+                    _fs.MoveDirectory(temp, final);
+                }
+                catch
+                {
+                    TryMove(old, final);
+                    throw;
+                }
                 TryDelete(old);
             }
             else
@@ -201,14 +215,53 @@ public sealed partial class CheckpointStore
     /// </summary>
     internal void Prune(int keepLast, string? alsoKeep)
     {
+        RecoverSwaps();
         var all = List();
         var keep = all.Skip(Math.Max(0, all.Count - keepLast)).Select(Path.GetFileName).ToHashSet();
         if (alsoKeep is not null) keep.Add(alsoKeep);
         foreach (var path in all.Where(p => !keep.Contains(Path.GetFileName(p))))
             TryDelete(path);
-        foreach (var path in _fs.EnumerateDirectories(Directory).Where(p => Path.GetFileName(p).StartsWith(".tmp-", StringComparison.Ordinal)
-                                                                           || Path.GetFileName(p).StartsWith(".old-", StringComparison.Ordinal)))
-            TryDelete(path);
+        foreach (var path in _fs.EnumerateDirectories(Directory))
+        {
+            var folder = Path.GetFileName(path);
+            // An .old- folder goes only once its step is back in place (RecoverSwaps could not move it otherwise).
+            if (folder.StartsWith(TempPrefix, StringComparison.Ordinal)
+                || (OldStepName(folder) is { } step && _fs.DirectoryExists(Path.Combine(Directory, step))))
+                TryDelete(path);
+        }
+    }
+
+    /// <summary>
+    /// Finishes rewrites of a step that were interrupted between their two renames: an <c>.old-checkpoint-N-…</c>
+    /// folder whose <c>checkpoint-N</c> is missing is the last complete copy of that step, and is renamed back.
+    /// </summary>
+    internal void RecoverSwaps()
+    {
+        if (!_fs.DirectoryExists(Directory)) return;
+        var orphans = _fs.EnumerateDirectories(Directory)
+            .Select(p => (Path: p, Step: OldStepName(Path.GetFileName(p))))
+            .Where(x => x.Step is not null)
+            .GroupBy(x => x.Step!, StringComparer.Ordinal);
+        foreach (var group in orphans)
+        {
+            var final = Path.Combine(Directory, group.Key);
+            if (_fs.DirectoryExists(final)) continue;
+            foreach (var (path, _) in group)
+            {
+                try
+                {
+                    Verify(path);
+                }
+                catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+                {
+                    LogCorrupt(_logger, path, ex.Message);
+                    continue;
+                }
+                _fs.MoveDirectory(path, final);
+                LogRecovered(_logger, path, final);
+                break;
+            }
+        }
     }
 
     /// <summary>
@@ -217,6 +270,7 @@ public sealed partial class CheckpointStore
     /// </summary>
     internal (string Path, TrainerState State)? FindLatestValid()
     {
+        RecoverSwaps();
         foreach (var path in List().Reverse())
         {
             try
@@ -347,6 +401,26 @@ public sealed partial class CheckpointStore
         }
     }
 
+    private void TryMove(string source, string destination)
+    {
+        try
+        {
+            if (_fs.DirectoryExists(source) && !_fs.DirectoryExists(destination)) _fs.MoveDirectory(source, destination);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // RecoverSwaps moves it back on the next save, prune or resume.
+            LogMoveBackFailed(_logger, source, destination, ex.Message);
+        }
+    }
+
+    /// <summary>For <c>.old-checkpoint-N-guid</c>, the folder name <c>checkpoint-N</c>; otherwise null.</summary>
+    private static string? OldStepName(string folder)
+    {
+        var m = OldPattern().Match(folder);
+        return m.Success ? m.Groups[1].Value : null;
+    }
+
     private static long StepOf(string name)
     {
         var m = StepPattern().Match(name);
@@ -356,8 +430,17 @@ public sealed partial class CheckpointStore
     [GeneratedRegex(@"^checkpoint-(\d+)$")]
     private static partial Regex StepPattern();
 
+    [GeneratedRegex(@"^\.old-(checkpoint-\d+)-[0-9a-f]{32}$")]
+    private static partial Regex OldPattern();
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Checkpoint {Path} is corrupt and is skipped, falling back to the previous one: {Reason}")]
     private static partial void LogCorrupt(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Checkpoint rewrite was interrupted; restored {Path} as {Checkpoint}")]
+    private static partial void LogRecovered(ILogger logger, string path, string checkpoint);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "Could not move {Path} back to {Checkpoint} (done on the next save, prune or resume): {Reason}")]
+    private static partial void LogMoveBackFailed(ILogger logger, string path, string checkpoint, string reason);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Could not delete old checkpoint folder {Path}: {Reason}")]
     private static partial void LogDeleteFailed(ILogger logger, string path, string reason);
