@@ -99,6 +99,7 @@ public sealed class I3DTrainer
         var state = new TrainerState { Seed = o.Seed, ClassNames = [.. train.ClassNames], Options = o };
         var store = o.Checkpoint is { } c ? new CheckpointStore(c.Directory, _fileSystem, _logger) : null;
         string? resumedFrom = null, lastCheckpoint = null;
+        long checkpointedStep = -1;
         if (store is not null && o.Checkpoint!.Resume && store.FindLatestValid() is { } latest)
         {
             CheckResumeCompatible(latest.State, o, train);
@@ -106,6 +107,7 @@ public sealed class I3DTrainer
             state = latest.State;
             state.Options = o;
             resumedFrom = lastCheckpoint = latest.Path;
+            checkpointedStep = state.Step;
             TrainingLog.Resumed(_logger, latest.Path, state.Epoch, state.BatchInEpoch, state.Step);
         }
 
@@ -178,7 +180,10 @@ public sealed class I3DTrainer
                     if (stopReason != TrainingStopReason.Completed) break;
                     // At an epoch's last batch this checkpoint precedes validation; a resume from it runs the epoch end.
                     if (store is not null && o.Checkpoint!.EverySteps > 0 && state.Step % o.Checkpoint.EverySteps == 0)
+                    {
                         lastCheckpoint = WriteCheckpoint(store, run, state);
+                        checkpointedStep = state.Step;
+                    }
                 }
 
                 if (stopReason != TrainingStopReason.Completed)
@@ -189,6 +194,15 @@ public sealed class I3DTrainer
                 else if (b != batches)
                 {
                     throw new InvalidDataException($"The training source declared {batches} batches per epoch but produced {b} in epoch {epoch}.");
+                }
+
+                // The epoch's training is saved before validation runs, so a validation that fails (unreadable videos
+                // beyond the skip budget, say) costs only itself: a resume from this checkpoint runs the epoch end.
+                if (store is not null && checkpointedStep != state.Step && WillValidate(o, validation, epoch)
+                    && (o.Checkpoint!.EveryEpoch || o.Checkpoint.KeepBestBy is not null || epoch + 1 == o.Epochs))
+                {
+                    lastCheckpoint = WriteCheckpoint(store, run, state);
+                    checkpointedStep = state.Step;
                 }
 
                 // End of epoch: metrics, validation, early stopping, callbacks, checkpoint.
@@ -373,13 +387,16 @@ public sealed class I3DTrainer
             [EpochMetricNames.TrainTop1] = state.EpochSamples == 0 ? double.NaN : (double)state.EpochCorrect / state.EpochSamples,
             [EpochMetricNames.LearningRate] = run.Schedule.At(Math.Max(0, state.Step - 1)),
         };
-        if (validation is not null && (state.Epoch + 1) % run.Options.ValidateEveryEpochs == 0)
+        if (WillValidate(run.Options, validation, state.Epoch))
         {
             var v = await EvaluateCoreAsync(validation, run.Options, run.Device, ct).ConfigureAwait(false);
             foreach (var (k, value) in v.ToDictionary(EpochMetricNames.ValidationPrefix)) metrics[k] = value;
         }
         return new EpochRecord { Epoch = state.Epoch, Step = state.Step, Metrics = metrics };
     }
+
+    private static bool WillValidate(TrainingOptions o, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] IClipBatchSource? validation, int epoch) =>
+        validation is not null && (epoch + 1) % o.ValidateEveryEpochs == 0;
 
     private bool UpdateEarlyStopping(TrainingOptions o, TrainerState state, EpochRecord record)
     {
