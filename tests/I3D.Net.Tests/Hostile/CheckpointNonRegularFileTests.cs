@@ -51,37 +51,51 @@ public class CheckpointNonRegularFileTests
     public void ANonRegularFileIsRefusedByVerifyAndResumeFallsBackToThePreviousCheckpoint(string file, string kind)
     {
         if (!OperatingSystem.IsLinux()) return; // /dev/zero and mkfifo
-        var (_, store) = TwoCheckpoints();
-        var latest = store.List()[^1];
-        var path = Path.Combine(latest, file);
-        File.Delete(path);
-        if (kind == "zero") File.CreateSymbolicLink(path, "/dev/zero");
-        else MakeFifo(path);
+        var (dir, store) = TwoCheckpoints();
+        try
+        {
+            var latest = store.List()[^1];
+            var path = Path.Combine(latest, file);
+            File.Delete(path);
+            if (kind == "zero") File.CreateSymbolicLink(path, "/dev/zero");
+            else MakeFifo(path);
 
-        var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => store.Verify(latest));
-        error.Message.Should().Contain(file).And.Contain(kind == "zero" ? "character device" : "FIFO");
+            var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => store.Verify(latest));
+            error.Message.Should().Contain(file).And.Contain(kind == "zero" ? "character device" : "FIFO");
 
-        // Resume (FindLatestValid) skips it with a warning and uses step 1.
-        (string Path, TrainerState State)? found = null;
-        ResourceBudget.ShouldCompleteWithin(() => found = store.FindLatestValid());
-        found!.Value.Path.Should().EndWith(CheckpointStore.NameFor(1));
-        found.Value.State.Step.Should().Be(1);
+            // Resume (FindLatestValid) skips it with a warning and uses step 1.
+            (string Path, TrainerState State)? found = null;
+            ResourceBudget.ShouldCompleteWithin(() => found = store.FindLatestValid());
+            found!.Value.Path.Should().EndWith(CheckpointStore.NameFor(1));
+            found.Value.State.Step.Should().Be(1);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true); // no FIFO or device link is left in the temp folder
+        }
     }
 
     [Fact]
     public void ReadStateAndOpenReadRefuseADeviceWithoutReadingIt()
     {
         if (!OperatingSystem.IsLinux()) return;
-        var (_, store) = TwoCheckpoints();
-        var latest = store.List()[^1];
-        var state = Path.Combine(latest, CheckpointStore.StateFileName);
-        File.Delete(state);
-        File.CreateSymbolicLink(state, "/dev/zero");
-        ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => store.ReadState(latest))
-            .Message.Should().Contain(CheckpointStore.StateFileName);
-        PhysicalCheckpointFileSystem.Instance.Invoking(fs => fs.GetFileLength(state)).Should().Throw<InvalidDataException>().WithMessage("*character device*");
-        PhysicalCheckpointFileSystem.Instance.GetFileLength(Path.Combine(latest, CheckpointStore.WeightsFileName))
-            .Should().Be(new FileInfo(Path.Combine(latest, CheckpointStore.WeightsFileName)).Length);
+        var (dir, store) = TwoCheckpoints();
+        try
+        {
+            var latest = store.List()[^1];
+            var state = Path.Combine(latest, CheckpointStore.StateFileName);
+            File.Delete(state);
+            File.CreateSymbolicLink(state, "/dev/zero");
+            ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => store.ReadState(latest))
+                .Message.Should().Contain(CheckpointStore.StateFileName);
+            PhysicalCheckpointFileSystem.Instance.Invoking(fs => fs.GetFileLength(state)).Should().Throw<InvalidDataException>().WithMessage("*character device*");
+            PhysicalCheckpointFileSystem.Instance.GetFileLength(Path.Combine(latest, CheckpointStore.WeightsFileName))
+                .Should().Be(new FileInfo(Path.Combine(latest, CheckpointStore.WeightsFileName)).Length);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

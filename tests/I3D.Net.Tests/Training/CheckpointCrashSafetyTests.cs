@@ -11,7 +11,7 @@ namespace I3D.Net.Tests.Training;
 /// resume from it and end exactly like an uninterrupted run.
 /// </summary>
 [Collection(TrainingCollection.Name)]
-public class CheckpointCrashSafetyTests
+public class CheckpointCrashSafetyTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static TrainingOptions Options(string dir) => new()
     {
@@ -34,6 +34,7 @@ public class CheckpointCrashSafetyTests
             expected = Snapshot(model);
         }
         var operations = recorder.Operations;
+        output.WriteLine($"{operations.Count} file operations, each made the crash point in turn");
         operations.Should().Contain(o => o.StartsWith("move ", StringComparison.Ordinal) && o.Contains("/.old-checkpoint-000000004-"),
             "the epoch end rewrites step 4 through the swap");
 
