@@ -71,6 +71,14 @@ public sealed class I3DTrainer
         if (validation is not null && validation.ClassNames.Count != train.ClassNames.Count)
             throw new ArgumentException(
                 $"The validation source has {validation.ClassNames.Count} classes, the training source {train.ClassNames.Count}.", nameof(validation));
+        if (validation is null)
+        {
+            // Validation metrics never exist without a validation source: a monitor on one would never fire.
+            if (o.EarlyStopping is { } es && EpochMetricNames.IsValidation(es.Monitor))
+                throw new ArgumentException($"EarlyStopping.Monitor \"{es.Monitor}\" is a validation metric, but no validation source was given; use one of {string.Join(", ", EpochMetricNames.Training)} or pass a validation source.", nameof(validation));
+            if (o.Checkpoint?.KeepBestBy is { } best && EpochMetricNames.IsValidation(best))
+                throw new ArgumentException($"Checkpoint.KeepBestBy \"{best}\" is a validation metric, but no validation source was given; use one of {string.Join(", ", EpochMetricNames.Training)} or pass a validation source.", nameof(validation));
+        }
 
         if (Interlocked.Exchange(ref _busy, 1) != 0)
             throw new InvalidOperationException("This trainer is already running; one FitAsync at a time per trainer.");
@@ -91,6 +99,7 @@ public sealed class I3DTrainer
         var state = new TrainerState { Seed = o.Seed, ClassNames = [.. train.ClassNames], Options = o };
         var store = o.Checkpoint is { } c ? new CheckpointStore(c.Directory, _fileSystem, _logger) : null;
         string? resumedFrom = null, lastCheckpoint = null;
+        long checkpointedStep = -1;
         if (store is not null && o.Checkpoint!.Resume && store.FindLatestValid() is { } latest)
         {
             CheckResumeCompatible(latest.State, o, train);
@@ -98,6 +107,7 @@ public sealed class I3DTrainer
             state = latest.State;
             state.Options = o;
             resumedFrom = lastCheckpoint = latest.Path;
+            checkpointedStep = state.Step;
             TrainingLog.Resumed(_logger, latest.Path, state.Epoch, state.BatchInEpoch, state.Step);
         }
 
@@ -175,7 +185,10 @@ public sealed class I3DTrainer
                     if (stopReason != TrainingStopReason.Completed) break;
                     // At an epoch's last batch this checkpoint precedes validation; a resume from it runs the epoch end.
                     if (store is not null && o.Checkpoint!.EverySteps > 0 && state.Step % o.Checkpoint.EverySteps == 0)
+                    {
                         lastCheckpoint = WriteCheckpoint(store, run, state);
+                        checkpointedStep = state.Step;
+                    }
                 }
 
                 if (stopReason != TrainingStopReason.Completed)
@@ -188,6 +201,15 @@ public sealed class I3DTrainer
                     throw new InvalidDataException($"The training source declared {batches} batches per epoch but produced {b} in epoch {epoch}.");
                 }
 
+                // The epoch's training is saved before validation runs, so a validation that fails (unreadable videos
+                // beyond the skip budget, say) costs only itself: a resume from this checkpoint runs the epoch end.
+                if (store is not null && checkpointedStep != state.Step && WillValidate(o, validation, epoch)
+                    && (o.Checkpoint!.EveryEpoch || o.Checkpoint.KeepBestBy is not null || epoch + 1 == o.Epochs))
+                {
+                    lastCheckpoint = WriteCheckpoint(store, run, state);
+                    checkpointedStep = state.Step;
+                }
+
                 // End of epoch: metrics, validation, early stopping, callbacks, checkpoint.
                 var record = await EndEpochAsync(run, state, validation, cancellationToken).ConfigureAwait(false);
                 state.History.Add(record);
@@ -198,7 +220,7 @@ public sealed class I3DTrainer
                 state.EpochCorrect = 0;
                 TrainingLog.EpochDone(_logger, epoch, state.Step, FormatMetrics(record.Metrics));
 
-                if (stopReason == TrainingStopReason.Completed && UpdateEarlyStopping(o, state, record, validation is not null))
+                if (stopReason == TrainingStopReason.Completed && UpdateEarlyStopping(o, state, record))
                     stopReason = TrainingStopReason.EarlyStopped;
                 var epochContext = new EpochEndContext { Module = _model.Module, Record = record };
                 foreach (var cb in _callbacks) cb.OnEpochEnd(epochContext);
@@ -366,28 +388,26 @@ public sealed class I3DTrainer
     {
         var metrics = new Dictionary<string, double>
         {
-            ["train_loss"] = state.EpochSamples == 0 ? double.NaN : state.EpochLossSum / state.EpochSamples,
-            ["train_top1"] = state.EpochSamples == 0 ? double.NaN : (double)state.EpochCorrect / state.EpochSamples,
-            ["learning_rate"] = run.Schedule.At(Math.Max(0, state.Step - 1)),
+            [EpochMetricNames.TrainLoss] = state.EpochSamples == 0 ? double.NaN : state.EpochLossSum / state.EpochSamples,
+            [EpochMetricNames.TrainTop1] = state.EpochSamples == 0 ? double.NaN : (double)state.EpochCorrect / state.EpochSamples,
+            [EpochMetricNames.LearningRate] = run.Schedule.At(Math.Max(0, state.Step - 1)),
         };
-        if (validation is not null && (state.Epoch + 1) % run.Options.ValidateEveryEpochs == 0)
+        if (WillValidate(run.Options, validation, state.Epoch))
         {
             var v = await EvaluateCoreAsync(validation, run.Options, run.Device, ct).ConfigureAwait(false);
-            foreach (var (k, value) in v.ToDictionary("val_")) metrics[k] = value;
+            foreach (var (k, value) in v.ToDictionary(EpochMetricNames.ValidationPrefix)) metrics[k] = value;
         }
         return new EpochRecord { Epoch = state.Epoch, Step = state.Step, Metrics = metrics };
     }
 
-    private bool UpdateEarlyStopping(TrainingOptions o, TrainerState state, EpochRecord record, bool hasValidation)
+    private static bool WillValidate(TrainingOptions o, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] IClipBatchSource? validation, int epoch) =>
+        validation is not null && (epoch + 1) % o.ValidateEveryEpochs == 0;
+
+    private bool UpdateEarlyStopping(TrainingOptions o, TrainerState state, EpochRecord record)
     {
         if (o.EarlyStopping is not { } es) return false;
-        if (!record.Metrics.TryGetValue(es.Monitor, out var value))
-        {
-            // A validation metric is absent in epochs without validation; anything else is a misspelt name.
-            if (!es.Monitor.StartsWith("val_", StringComparison.Ordinal) || record.Metrics.ContainsKey("val_loss") || !hasValidation)
-                throw new InvalidOperationException($"EarlyStopping.Monitor '{es.Monitor}' is not a metric of this run; available: {string.Join(", ", record.Metrics.Keys)}.");
-            return false;
-        }
+        // The name was checked at startup; a validation metric is absent in epochs without validation.
+        if (!record.Metrics.TryGetValue(es.Monitor, out var value)) return false;
         if (state.EarlyStoppingBest is not { } best || IsBetter(value, best, es.Goal, es.MinDelta))
         {
             state.EarlyStoppingBest = value;
@@ -570,12 +590,15 @@ public sealed class I3DTrainer
             Mixed?.SyncModes();
         }
 
-        /// <summary>At the start of an accumulation group: remember the buffers (BN statistics) so a skipped step can restore them.</summary>
+        /// <summary>
+        /// At the start of an accumulation group: remember the buffers (BN statistics) so a non-finite step can restore
+        /// them. Every policy needs it: Stop and Throw end the run, but the model (and Stop's checkpoint) must not keep
+        /// the statistics of the NaN batch.
+        /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
         public void BeginGroup()
         {
             EndGroup();
-            if (Options.NonFiniteLoss != NonFiniteLossPolicy.Skip) return;
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             _snapshot = _module.buffers().Select(b => (b, b.clone().DetachFromDisposeScope())).ToList();

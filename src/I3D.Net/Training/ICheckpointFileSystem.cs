@@ -15,6 +15,18 @@ public interface ICheckpointFileSystem
     /// <summary>Whether a file exists.</summary>
     bool FileExists(string path);
 
+    /// <summary>
+    /// The length in bytes of a regular file, following links, found without reading it (a checkpoint compares sizes
+    /// before it hashes). Throws <see cref="InvalidDataException"/> when the path is not a regular file (a device,
+    /// FIFO, socket or folder) and <see cref="FileNotFoundException"/> when it does not exist. The default opens the
+    /// file and asks its stream; <see cref="PhysicalCheckpointFileSystem"/> asks the file system.
+    /// </summary>
+    long GetFileLength(string path)
+    {
+        using var stream = OpenRead(path);
+        return stream.Length;
+    }
+
     /// <summary>Creates a folder and its parents.</summary>
     void CreateDirectory(string path);
 
@@ -40,11 +52,18 @@ public sealed class PhysicalCheckpointFileSystem : ICheckpointFileSystem
     /// <inheritdoc />
     public Stream Create(string path) => new DurableFileStream(path);
 
-    /// <inheritdoc />
-    public Stream OpenRead(string path) => File.OpenRead(path);
+    /// <summary>Opens a regular file for reading; a device, FIFO or socket (also through a link) is an <see cref="InvalidDataException"/>.</summary>
+    public Stream OpenRead(string path)
+    {
+        RegularFile.Length(path); // before opening: opening a FIFO blocks until a writer comes
+        return File.OpenRead(path);
+    }
 
     /// <inheritdoc />
     public bool FileExists(string path) => File.Exists(path);
+
+    /// <inheritdoc />
+    public long GetFileLength(string path) => RegularFile.Length(path);
 
     /// <inheritdoc />
     public void CreateDirectory(string path) => Directory.CreateDirectory(path);

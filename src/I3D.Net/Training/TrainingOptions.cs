@@ -260,13 +260,16 @@ public enum TwoStreamTrainingMode
     Separate,
 }
 
-/// <summary>What to do when a step's loss or gradient norm is not finite.</summary>
+/// <summary>
+/// What to do when a step's loss or gradient norm is not finite. Under every policy the step's parameters, optimizer
+/// state and BatchNorm statistics are those from before the bad step.
+/// </summary>
 public enum NonFiniteLossPolicy
 {
     /// <summary>Skip the optimizer step, leaving parameters and optimizer state untouched, up to <see cref="TrainingOptions.MaxSkippedSteps"/>.</summary>
     Skip,
 
-    /// <summary>End the run gracefully (the result says why).</summary>
+    /// <summary>End the run gracefully (the result says why); the checkpoint written at the stop holds the model from before the bad step.</summary>
     Stop,
 
     /// <summary>Throw <see cref="NonFiniteLossException"/>.</summary>
@@ -286,7 +289,10 @@ public enum ClipAveraging
 /// <summary>Early stopping on a monitored validation metric.</summary>
 public sealed class EarlyStoppingOptions
 {
-    /// <summary>The monitored metric: a key of <see cref="EpochRecord.Metrics"/>, e.g. <c>"val_loss"</c> or <c>"val_top1"</c>.</summary>
+    /// <summary>
+    /// The monitored metric: one of <see cref="EpochMetricNames.All"/>, e.g. <c>"val_loss"</c> or <c>"val_top1"</c>
+    /// (checked at startup; a validation metric needs a validation source).
+    /// </summary>
     public string Monitor { get; set; } = "val_loss";
 
     /// <summary>Whether smaller or larger values are better.</summary>
@@ -327,7 +333,10 @@ public sealed class CheckpointOptions
     /// <summary>Keep this many most recent checkpoints.</summary>
     public int KeepLast { get; set; } = 2;
 
-    /// <summary>Also keep the best checkpoint by this metric (a key of <see cref="EpochRecord.Metrics"/>); null keeps none for it.</summary>
+    /// <summary>
+    /// Also keep the best checkpoint by this metric (one of <see cref="EpochMetricNames.All"/>, checked at startup; a
+    /// validation metric needs a validation source); null keeps none for it.
+    /// </summary>
     public string? KeepBestBy { get; set; }
 
     /// <summary>Whether smaller or larger values of <see cref="KeepBestBy"/> are better.</summary>

@@ -86,7 +86,8 @@ public sealed class TrainingOptionsValidator : IValidateOptions<TrainingOptions>
 
         if (o.EarlyStopping is { } es)
         {
-            Check(!string.IsNullOrWhiteSpace(es.Monitor), "EarlyStopping.Monitor must name a metric.");
+            Check(EpochMetricNames.IsKnown(es.Monitor),
+                $"EarlyStopping.Monitor \"{es.Monitor}\" is not a metric; valid names: {string.Join(", ", EpochMetricNames.All)}.");
             Check(es.Patience >= 1, $"EarlyStopping.Patience must be at least 1, found {es.Patience}.");
             Check(es.MinDelta >= 0, $"EarlyStopping.MinDelta must be non-negative, found {es.MinDelta}.");
         }
@@ -97,6 +98,8 @@ public sealed class TrainingOptionsValidator : IValidateOptions<TrainingOptions>
             Check(c.EverySteps >= 0, $"Checkpoint.EverySteps must be non-negative, found {c.EverySteps}.");
             Check(c.KeepLast >= 1, $"Checkpoint.KeepLast must be at least 1, found {c.KeepLast}.");
             Check(c.EverySteps > 0 || c.EveryEpoch, "Checkpoint: set EverySteps or EveryEpoch, or set Checkpoint to null.");
+            Check(c.KeepBestBy is null || EpochMetricNames.IsKnown(c.KeepBestBy),
+                $"Checkpoint.KeepBestBy \"{c.KeepBestBy}\" is not a metric; valid names (or null): {string.Join(", ", EpochMetricNames.All)}.");
         }
         return e;
     }

@@ -77,7 +77,7 @@ public class NumericsTests
         options.EarlyStopping.MinDelta = 0;
         options.EarlyStopping.Monitor = "val_top3";
         var act = () => new I3DTrainer(ClassifierAdapter.Rgb(model)).FitAsync(data, val, options);
-        (await act.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*val_top3*");
+        (await act.Should().ThrowAsync<ArgumentException>()).WithMessage("*val_top3*val_top5*", "a misspelt monitor fails at startup (MetricNameValidationTests)");
     }
 
     [Fact]

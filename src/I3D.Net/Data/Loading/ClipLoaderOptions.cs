@@ -63,14 +63,17 @@ public sealed record ClipLoaderOptions
     /// <summary>Training defaults: random window, random crop and flip, shuffled, last partial batch dropped.</summary>
     public static ClipLoaderOptions Training { get; } = new();
 
-    /// <summary>Evaluation defaults: centre window and crop, in order, every sample kept, failing on unreadable items.</summary>
+    /// <summary>
+    /// Evaluation defaults: centre window and crop, in order, every sample kept. Unreadable items are skipped within
+    /// <see cref="SkipBudget"/> and logged, as in training, so one bad video does not discard an epoch's validation;
+    /// set <see cref="OnUnreadable"/> to <see cref="UnreadableItemPolicy.Fail"/> for exact test-set numbers.
+    /// </summary>
     public static ClipLoaderOptions Evaluation { get; } = new()
     {
         Sampling = ClipSamplingMode.Center,
         Transform = ClipTransformOptions.Evaluation,
         Shuffle = false,
         DropLast = false,
-        OnUnreadable = UnreadableItemPolicy.Fail,
     };
 
     /// <summary>Throws <see cref="ArgumentException"/> for inconsistent or out-of-range options.</summary>
