@@ -3,7 +3,7 @@ namespace I3D.Net.Weights;
 /// <summary>
 /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), the checksum of zip entries. <see cref="System.IO.Compression.ZipArchive"/>
 /// does not verify it when reading, so <see cref="PyTorchStateDict"/> does: a flipped bit in a storage must not load as
-/// a changed weight. Slicing-by-8 keeps it near 1 GB/s on one core.
+/// a changed weight. Slicing-by-8 (eight table lookups per 8 bytes) keeps it cheap next to the copy.
 /// </summary>
 internal static class ZipCrc32
 {

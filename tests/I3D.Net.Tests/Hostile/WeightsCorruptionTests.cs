@@ -140,7 +140,7 @@ public sealed class WeightsCorruptionTests : IDisposable
     {
         // "v\xfe" and "v\xff" are distinct and sorted, but both decode to "v\uFFFD" as lenient UTF-8.
         var header = TestBundleWriter.EncodeHeader(1);
-        var entry = TestBundleWriter.EncodeEntry(new TestBundleWriter.Entry("", 1, [], 0, 0, 0, 0));
+        var entry = TestBundleWriter.EncodeEntry(new TestBundleWriter.Entry("", 1, [], 0, 0, 4, 0));   // a valid float scalar
         var table = TestBundleWriter.WriteTable([([], header), ([(byte)'v', 0xFE], entry), ([(byte)'v', 0xFF], entry)], blockSize: 1024);
         var prefix = Path.Combine(_temp.Path, "latin1");
         File.WriteAllBytes(prefix + ".index", table);
