@@ -340,7 +340,7 @@ internal sealed class PickleReader
 
     long ParseLong(string text, int opAt) =>
         long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v)
-            ? v : throw Bad($"'{text}' is not an integer", opAt);
+            ? v : throw Bad($"'{Shorten(text)}' is not an integer", opAt);
 
     InvalidDataException Truncated() => new($"{_source}: the pickle is truncated (ends at byte {_data.Length} before its STOP opcode).");
 

@@ -352,7 +352,7 @@ public static class PyTorchStateDict
         protected static string Describe(object? o) => o switch
         {
             null => "None",
-            string s => $"the string '{s}'",
+            string s => $"the string '{(s.Length <= 80 ? s : s[..80] + "…")}'",
             long l => $"the integer {l}",
             bool b => b ? "True" : "False",
             double d => $"the float {d}",

@@ -45,7 +45,10 @@ public sealed record WeightsReadOptions
     /// <summary>Longest key (variable name) in a TensorFlow <c>.index</c> file, in bytes. Default 4096.</summary>
     public int MaxIndexKeyBytes { get; init; } = 4096;
 
-    /// <summary>Total bytes of all keys of a TensorFlow <c>.index</c> file, after prefix decompression. Default 64 MiB.</summary>
+    /// <summary>
+    /// Total bytes of all keys of a TensorFlow <c>.index</c> file, after prefix decompression, counting 256 bytes of
+    /// bookkeeping per entry. Default 64 MiB (about 250,000 variables; real checkpoints have hundreds to thousands).
+    /// </summary>
     public long MaxIndexTotalKeyBytes { get; init; } = 64L << 20;
 
     /// <summary>Throws when a limit is not positive.</summary>

@@ -121,6 +121,27 @@ public sealed class WeightsResourceTests : IDisposable
         small.Should().Throw<InvalidDataException>().WithMessage("*1048576 bytes*");
     }
 
+    [Fact]
+    public void A_tf_index_of_millions_of_tiny_entries_is_refused()
+    {
+        // 1.5 million 4-byte entries (one new key byte each, restarting every 4): 6 MB of index and only 2 MB of
+        // keys, but 1.5 million variables to describe.
+        var block = new MemoryStream();
+        for (int i = 0; i < 1_500_000; i++)
+        {
+            TestBundleWriter.WriteVarint(block, (ulong)(i % 4 == 0 ? 0 : (i % 4) - 1));
+            TestBundleWriter.WriteVarint(block, 1);
+            TestBundleWriter.WriteVarint(block, 0);
+            block.WriteByte((byte)'a');
+        }
+        EndBlock(block);
+        var prefix = Path.Combine(_temp.Path, "tiny");
+        File.WriteAllBytes(prefix + ".index", TestBundleWriter.WriteRawTable(block.ToArray(), "b"u8.ToArray()));
+
+        var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => TensorFlowCheckpoint.Open(prefix));
+        error.Message.Should().Contain("tiny.index").And.Contain("MaxIndexTotalKeyBytes");
+    }
+
     static byte[] PrefixChainIndex(int entries, int addEach)
     {
         var block = new MemoryStream();

@@ -17,6 +17,7 @@ internal static class SortedTableReader
     public const int BlockTrailerLength = 5;
     private const byte NoCompression = 0;
     private const byte SnappyCompression = 1;
+    private const int EntryOverheadBytes = 256;
 
     /// <summary>Reads all entries in key order.</summary>
     /// <param name="file">The whole table file.</param>
@@ -175,7 +176,9 @@ internal static class SortedTableReader
                     $"TensorFlow index '{path}' is corrupt: a key in the {what} is {keyLength} bytes, longer than the {limits.MaxKeyBytes}-byte limit (WeightsReadOptions.MaxIndexKeyBytes).");
             }
 
-            limits.TotalBytes += keyLength;
+            // Each entry also costs its value, arrays and a variable description: charged as 256 bytes, so that a file
+            // of millions of 3-byte entries is refused like one of long keys.
+            limits.TotalBytes += keyLength + EntryOverheadBytes;
             if (limits.TotalBytes > limits.MaxTotalBytes)
             {
                 throw new InvalidDataException(
