@@ -16,8 +16,8 @@ fi
 command -v sharpfuzz >/dev/null || dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0
 [ -d "$here/corpus/$target" ] || bash "$here/gen-seeds.sh"
 bin="$here/bin/afl"
-if [ ! -f "$bin/.instrumented" ]; then
-  dotnet build "$here/I3D.Net.Fuzz" -c Release -o "$bin" 2>&1 | grep -E " error |Elapsed" || true
+dotnet build "$here/I3D.Net.Fuzz" -c Release -o "$bin" 2>&1 | grep -E " error |Elapsed" || true
+if [ ! -f "$bin/.instrumented" ] || [ "$bin/I3D.Net.dll" -nt "$bin/.instrumented" ]; then
   sharpfuzz "$bin/I3D.Net.dll"          # adds AFL++'s edge coverage to the library (not to TorchSharp)
   touch "$bin/.instrumented"
 fi

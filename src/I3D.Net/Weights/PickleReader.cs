@@ -133,7 +133,13 @@ internal sealed class PickleReader
                 case (byte)']': Charge(ListBytes, opAt); stack.Add(new List<object?>()); break;   // EMPTY_LIST
                 case (byte)'}': Charge(DictBytes, opAt); stack.Add(new PyDict()); break;          // EMPTY_DICT
                 case (byte)')': stack.Add(Array.Empty<object?>()); break;                     // EMPTY_TUPLE
-                case (byte)'l': Charge(ListBytes, opAt); stack.Add(PopMark(stack, marks, opAt).ToList()); break;   // LIST
+                case (byte)'l':                                                               // LIST
+                {
+                    var items = PopMark(stack, marks, opAt);
+                    Charge(ListBytes + 8L * items.Length, opAt);
+                    stack.Add(items.ToList());
+                    break;
+                }
                 case (byte)'t': stack.Add(PopMark(stack, marks, opAt)); break;                 // TUPLE
                 case 0x85: Charge(40, opAt); stack.Add(new[] { Pop(stack, opAt) }); break;    // TUPLE1
                 case 0x86: { Charge(48, opAt); var b = Pop(stack, opAt); var a = Pop(stack, opAt); stack.Add(new[] { a, b }); break; }
@@ -235,7 +241,8 @@ internal sealed class PickleReader
     }
 
     // Estimated sizes (bytes) of what the reader allocates, on the high side, for the object budget.
-    const long ListBytes = 64, DictBytes = 256, DictEntryBytes = 64, MemoEntryBytes = 48;
+    // Hash-table and list entries count twice: the tables double as they grow.
+    const long ListBytes = 64, DictBytes = 256, DictEntryBytes = 96, MemoEntryBytes = 64;
 
     /// <summary>Charges <paramref name="bytes"/> to the object budget; a file over it is refused before it allocates.</summary>
     void Charge(long bytes, int opAt)
@@ -290,8 +297,9 @@ internal sealed class PickleReader
         int at = marks.Pop();
         if (at > stack.Count) throw Bad("MARK beyond the stack", opAt);
         Charge(24 + 8L * (stack.Count - at), opAt);
-        var items = stack.GetRange(at, stack.Count - at).ToArray();
-        stack.RemoveRange(at, stack.Count - at);
+        var items = new object?[stack.Count - at];
+        stack.CopyTo(at, items, 0, items.Length);
+        stack.RemoveRange(at, items.Length);
         return items;
     }
 

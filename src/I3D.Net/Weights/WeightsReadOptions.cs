@@ -15,7 +15,8 @@ public sealed record WeightsReadOptions
 
     /// <summary>
     /// Budget for the objects a pickle builds (dicts, lists, tuples, strings, numbers, stack and memo slots), in
-    /// estimated bytes. A state dict needs about 1.5 KB per tensor, so the default (128 MiB) fits some 80,000 tensors.
+    /// estimated bytes. PyTorch's state-dict pickles need about 2.5 KB per tensor, so the default (128 MiB) fits some
+    /// 50,000 tensors.
     /// </summary>
     public long MaxPickleObjectBytes { get; init; } = 128L << 20;
 
