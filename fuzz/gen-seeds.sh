@@ -6,7 +6,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 out="$here/corpus"
 rm -rf "$out"
-mkdir -p "$out/safetensors" "$out/pytorch" "$out/tf-index"
+mkdir -p "$out/safetensors" "$out/pytorch" "$out/tf-index" "$out/pickle" "$out/tf-block"
 dotnet build "$here/I3D.Net.Fuzz" -c Release -o "$here/bin/seeds" 2>&1 | grep -E "error|Warn|Elapsed" || true
 dotnet "$here/bin/seeds/I3D.Net.Fuzz.dll" seeds "$out"
 cp "$repo"/tests/I3D.Net.Tests/Fixtures/weights/*.pth "$repo"/tests/I3D.Net.Tests/Fixtures/pytorch/*.pt "$out/pytorch/"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of one weight-file parser with AFL++ and SharpFuzz; never run by CI.
-# Usage: bash fuzz/run.sh <safetensors|pytorch|tf-index> [seconds=600]
+# Usage: bash fuzz/run.sh <safetensors|pytorch|pickle|tf-index|tf-block> [seconds=600]
 # Needs: afl++ (apt-get install afl++) and the SharpFuzz tool (dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0).
 # Findings (crashes = an undocumented exception, over 5 s or over 256 MiB) land in fuzz/findings/<target>/default/crashes;
 # replay one with: dotnet fuzz/bin/afl/I3D.Net.Fuzz.dll <target> <file>
 set -euo pipefail
-target="${1:?target: safetensors, pytorch or tf-index}"
+target="${1:?target: safetensors, pytorch, pickle, tf-index or tf-block}"
 seconds="${2:-600}"
 here="$(cd "$(dirname "$0")" && pwd)"
 export PATH="$PATH:$HOME/.dotnet/tools"
@@ -25,7 +25,9 @@ mkdir -p "$here/findings"
 resume="$here/corpus/$target"
 [ -d "$here/findings/$target/default/queue" ] && resume="-"   # continue an earlier session
 export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1
-timeout --signal=INT "$seconds" afl-fuzz -i "$resume" -o "$here/findings/$target" -t 10000 -m none \
+dict=()
+[ -f "$here/dict/$target.dict" ] && dict=(-x "$here/dict/$target.dict")   # tokens of the formats
+timeout --signal=INT "$seconds" afl-fuzz -i "$resume" -o "$here/findings/$target" "${dict[@]}" -t 10000 -m none \
   -- dotnet "$bin/I3D.Net.Fuzz.dll" "$target" || true
 stats="$here/findings/$target/default/fuzzer_stats"
 [ -f "$stats" ] && grep -E "execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs|edges_found|run_time" "$stats"
