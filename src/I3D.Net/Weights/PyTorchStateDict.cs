@@ -122,10 +122,11 @@ public static class PyTorchStateDict
             $"{Convert.ToHexString(head[..n])}{(n < 4 ? ", file too short" : "")}).");
     }
 
+    // What ZipArchive throws for a corrupt directory or entry. Not OutOfMemoryException: sizes are checked before
+    // anything is allocated, so a real one means the machine is short of memory, not that the file is bad.
     static bool IsCorruptZipError(Exception e) =>
         e is InvalidDataException or IOException or ArgumentException or OverflowException or NotSupportedException
-            or FormatException or IndexOutOfRangeException or OutOfMemoryException;
-
+            or FormatException or IndexOutOfRangeException;
 
     /// <summary>Reads a PyTorch state dict and loads it into <paramref name="module"/> with <see cref="StateDictLoader.Load"/>'s checks.</summary>
     /// <param name="module">The module to fill; its parameters keep their identity, device and <c>requires_grad</c>.</param>
