@@ -12,7 +12,7 @@ internal sealed record PyGlobal(string Module, string Name)
 /// <summary>A Python dict as read from a pickle, keeping insertion order.</summary>
 internal sealed class PyDict
 {
-    readonly Dictionary<object, int> _index = new();
+    readonly Dictionary<object, int> _index = new(PickleKeyComparer.Instance);
 
     public List<KeyValuePair<object?, object?>> Items { get; } = new();
 
@@ -42,6 +42,8 @@ internal sealed class PickleReader
     readonly Func<PyGlobal, bool> _allowGlobal;
     readonly Func<PyGlobal, object?[], object?> _reduce;
     readonly Func<object?, object?> _persistentLoad;
+    readonly long _maxObjectBytes;
+    long _objectBytes;
     int _pos;
 
     /// <param name="data">The pickle bytes.</param>
@@ -50,9 +52,12 @@ internal sealed class PickleReader
     /// <param name="reduce">Builds the object for <c>callable(*args)</c>; throws for callables it does not know.</param>
     /// <param name="persistentLoad">Resolves a persistent id (PyTorch's storage references).</param>
     /// <param name="start">Where in <paramref name="data"/> the pickle starts.</param>
+    /// <param name="maxObjectBytes">Budget for the objects the pickle builds, in estimated bytes (see <see cref="WeightsReadOptions.MaxPickleObjectBytes"/>).</param>
     public PickleReader(byte[] data, string source, Func<PyGlobal, bool> allowGlobal,
-        Func<PyGlobal, object?[], object?> reduce, Func<object?, object?> persistentLoad, int start = 0)
+        Func<PyGlobal, object?[], object?> reduce, Func<object?, object?> persistentLoad, int start = 0,
+        long maxObjectBytes = 128L << 20)
     {
+        _maxObjectBytes = maxObjectBytes;
         _data = data;
         _source = source;
         _allowGlobal = allowGlobal;
@@ -69,12 +74,14 @@ internal sealed class PickleReader
     {
         var stack = new List<object?>();
         var marks = new Stack<int>();
-        var memo = new Dictionary<long, object?>();
+        var memo = new Dictionary<long, object?>(PickleKeyComparer.Instance);
 
         while (true)
         {
             int opAt = _pos;
             byte op = ReadByte();
+            // Every opcode may push a stack slot (with List growth, up to 16 bytes); objects are charged below.
+            Charge(16, opAt);
             switch (op)
             {
                 case 0x80: ReadByte(); break;                       // PROTO
@@ -82,7 +89,7 @@ internal sealed class PickleReader
                 case (byte)'.':                                     // STOP
                     if (stack.Count != 1) throw Bad($"STOP with {stack.Count} values on the stack", opAt);
                     return stack[0];
-                case (byte)'(': marks.Push(stack.Count); break;     // MARK
+                case (byte)'(': Charge(8, opAt); marks.Push(stack.Count); break;     // MARK
                 case (byte)'0': Pop(stack, opAt); break;            // POP
                 case (byte)'1': PopMark(stack, marks, opAt); break; // POP_MARK
                 case (byte)'2': stack.Add(Peek(stack, opAt)); break; // DUP
@@ -90,42 +97,55 @@ internal sealed class PickleReader
                 case (byte)'N': stack.Add(null); break;
                 case 0x88: stack.Add(true); break;
                 case 0x89: stack.Add(false); break;
-                case (byte)'J': stack.Add((long)BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4))); break;
-                case (byte)'K': stack.Add((long)ReadByte()); break;
-                case (byte)'M': stack.Add((long)BinaryPrimitives.ReadUInt16LittleEndian(ReadBytes(2))); break;
-                case 0x8a: stack.Add(ReadLong(ReadByte())); break;                      // LONG1
-                case 0x8b: stack.Add(ReadLong(ReadLength(4, opAt))); break;            // LONG4
+                case (byte)'J': Charge(24, opAt); stack.Add((long)BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4))); break;
+                case (byte)'K': Charge(24, opAt); stack.Add((long)ReadByte()); break;
+                case (byte)'M': Charge(24, opAt); stack.Add((long)BinaryPrimitives.ReadUInt16LittleEndian(ReadBytes(2))); break;
+                case 0x8a: stack.Add(ReadLong(Charge(ReadByte(), 1, opAt))); break;             // LONG1
+                case 0x8b: stack.Add(ReadLong(Charge(ReadLength(4, opAt), 1, opAt))); break;    // LONG4
                 case (byte)'I':                                                               // INT (text)
                 {
                     var line = ReadLine();
+                    Charge(24, opAt);
                     stack.Add(line switch { "01" => true, "00" => false, _ => ParseLong(line, opAt) });
                     break;
                 }
-                case (byte)'L': stack.Add(ParseLong(ReadLine().TrimEnd('L'), opAt)); break;  // LONG (text)
-                case (byte)'G': stack.Add(BinaryPrimitives.ReadDoubleBigEndian(ReadBytes(8))); break;
+                case (byte)'L': Charge(24, opAt); stack.Add(ParseLong(ReadLine().TrimEnd('L'), opAt)); break;  // LONG (text)
+                case (byte)'G': Charge(24, opAt); stack.Add(BinaryPrimitives.ReadDoubleBigEndian(ReadBytes(8))); break;
                 case (byte)'F':
-                    stack.Add(double.Parse(ReadLine(), System.Globalization.CultureInfo.InvariantCulture));
+                {
+                    var text = ReadLine();
+                    Charge(24, opAt);
+                    stack.Add(double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d)
+                        ? d : throw Bad($"'{Shorten(text)}' is not a float", opAt));
                     break;
+                }
 
-                case (byte)'X': stack.Add(Encoding.UTF8.GetString(ReadBytes(ReadLength(4, opAt)))); break;
-                case 0x8c: stack.Add(Encoding.UTF8.GetString(ReadBytes(ReadByte()))); break;
-                case 0x8d: stack.Add(Encoding.UTF8.GetString(ReadBytes(ReadLength(8, opAt)))); break;
-                case (byte)'T': stack.Add(Encoding.Latin1.GetString(ReadBytes(ReadLength(4, opAt)))); break;
-                case (byte)'U': stack.Add(Encoding.Latin1.GetString(ReadBytes(ReadByte()))); break;
-                case (byte)'V': stack.Add(ReadLine()); break;                                 // UNICODE (raw-unicode-escape; ASCII here)
-                case (byte)'B': stack.Add(ReadBytes(ReadLength(4, opAt)).ToArray()); break;
-                case (byte)'C': stack.Add(ReadBytes(ReadByte()).ToArray()); break;
-                case 0x8e: stack.Add(ReadBytes(ReadLength(8, opAt)).ToArray()); break;
+                case (byte)'X': stack.Add(Encoding.UTF8.GetString(ReadBytes(Charge(ReadLength(4, opAt), 2, opAt)))); break;
+                case 0x8c: stack.Add(Encoding.UTF8.GetString(ReadBytes(Charge(ReadByte(), 2, opAt)))); break;
+                case 0x8d: stack.Add(Encoding.UTF8.GetString(ReadBytes(Charge(ReadLength(8, opAt), 2, opAt)))); break;
+                case (byte)'T': stack.Add(Encoding.Latin1.GetString(ReadBytes(Charge(ReadLength(4, opAt), 2, opAt)))); break;
+                case (byte)'U': stack.Add(Encoding.Latin1.GetString(ReadBytes(Charge(ReadByte(), 2, opAt)))); break;
+                case (byte)'V': { var line = ReadLine(); Charge(line.Length, 2, opAt); stack.Add(line); break; } // UNICODE (raw-unicode-escape; ASCII here)
+                case (byte)'B': stack.Add(ReadBytes(Charge(ReadLength(4, opAt), 1, opAt)).ToArray()); break;
+                case (byte)'C': stack.Add(ReadBytes(Charge(ReadByte(), 1, opAt)).ToArray()); break;
+                case 0x8e: stack.Add(ReadBytes(Charge(ReadLength(8, opAt), 1, opAt)).ToArray()); break;
 
-                case (byte)']': stack.Add(new List<object?>()); break;                        // EMPTY_LIST
-                case (byte)'}': stack.Add(new PyDict()); break;                               // EMPTY_DICT
+                case (byte)']': Charge(ListBytes, opAt); stack.Add(new List<object?>()); break;   // EMPTY_LIST
+                case (byte)'}': Charge(DictBytes, opAt); stack.Add(new PyDict()); break;          // EMPTY_DICT
                 case (byte)')': stack.Add(Array.Empty<object?>()); break;                     // EMPTY_TUPLE
-                case (byte)'l': stack.Add(PopMark(stack, marks, opAt).ToList()); break;        // LIST
+                case (byte)'l':                                                               // LIST
+                {
+                    var items = PopMark(stack, marks, opAt);
+                    Charge(ListBytes + 8L * items.Length, opAt);
+                    stack.Add(items.ToList());
+                    break;
+                }
                 case (byte)'t': stack.Add(PopMark(stack, marks, opAt)); break;                 // TUPLE
-                case 0x85: stack.Add(new[] { Pop(stack, opAt) }); break;                      // TUPLE1
-                case 0x86: { var b = Pop(stack, opAt); var a = Pop(stack, opAt); stack.Add(new[] { a, b }); break; }
+                case 0x85: Charge(40, opAt); stack.Add(new[] { Pop(stack, opAt) }); break;    // TUPLE1
+                case 0x86: { Charge(48, opAt); var b = Pop(stack, opAt); var a = Pop(stack, opAt); stack.Add(new[] { a, b }); break; }
                 case 0x87:
                 {
+                    Charge(56, opAt);
                     var c = Pop(stack, opAt); var b = Pop(stack, opAt); var a = Pop(stack, opAt);
                     stack.Add(new[] { a, b, c });
                     break;
@@ -133,6 +153,7 @@ internal sealed class PickleReader
                 case (byte)'d':                                                               // DICT
                 {
                     var items = PopMark(stack, marks, opAt);
+                    Charge(DictBytes + items.Length * DictEntryBytes / 2, opAt);
                     var dict = new PyDict();
                     SetItems(dict, items, opAt);
                     stack.Add(dict);
@@ -141,32 +162,36 @@ internal sealed class PickleReader
                 case (byte)'a':                                                               // APPEND
                 {
                     var value = Pop(stack, opAt);
+                    Charge(16, opAt);
                     AsList(Peek(stack, opAt), opAt).Add(value);
                     break;
                 }
                 case (byte)'e':                                                               // APPENDS
                 {
                     var items = PopMark(stack, marks, opAt);
+                    Charge(16L * items.Length, opAt);
                     AsList(Peek(stack, opAt), opAt).AddRange(items);
                     break;
                 }
                 case (byte)'s':                                                               // SETITEM
                 {
                     var value = Pop(stack, opAt); var key = Pop(stack, opAt);
+                    Charge(DictEntryBytes, opAt);
                     AsDict(Peek(stack, opAt), opAt).Set(key, value);
                     break;
                 }
                 case (byte)'u':                                                               // SETITEMS
                 {
                     var items = PopMark(stack, marks, opAt);
+                    Charge(items.Length * DictEntryBytes / 2, opAt);
                     SetItems(AsDict(Peek(stack, opAt), opAt), items, opAt);
                     break;
                 }
 
-                case (byte)'p': memo[ParseLong(ReadLine(), opAt)] = Peek(stack, opAt); break; // PUT
-                case (byte)'q': memo[ReadByte()] = Peek(stack, opAt); break;                  // BINPUT
-                case (byte)'r': memo[BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))] = Peek(stack, opAt); break;
-                case 0x94: memo[memo.Count] = Peek(stack, opAt); break;                       // MEMOIZE
+                case (byte)'p': Charge(MemoEntryBytes, opAt); memo[ParseLong(ReadLine(), opAt)] = Peek(stack, opAt); break; // PUT
+                case (byte)'q': Charge(MemoEntryBytes, opAt); memo[ReadByte()] = Peek(stack, opAt); break;                  // BINPUT
+                case (byte)'r': Charge(MemoEntryBytes, opAt); memo[BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))] = Peek(stack, opAt); break;
+                case 0x94: Charge(MemoEntryBytes, opAt); memo[memo.Count] = Peek(stack, opAt); break;                       // MEMOIZE
                 case (byte)'g': stack.Add(GetMemo(memo, ParseLong(ReadLine(), opAt), opAt)); break;
                 case (byte)'h': stack.Add(GetMemo(memo, ReadByte(), opAt)); break;
                 case (byte)'j': stack.Add(GetMemo(memo, BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4)), opAt)); break;
@@ -175,6 +200,7 @@ internal sealed class PickleReader
                 {
                     var module = ReadLine();
                     var name = ReadLine();
+                    Charge(64 + 2L * (module.Length + name.Length), opAt);
                     stack.Add(Global(module, name, opAt));
                     break;
                 }
@@ -183,6 +209,7 @@ internal sealed class PickleReader
                     var name = Pop(stack, opAt) as string;
                     var module = Pop(stack, opAt) as string;
                     if (module is null || name is null) throw Bad("STACK_GLOBAL without two strings", opAt);
+                    Charge(64, opAt);
                     stack.Add(Global(module, name, opAt));
                     break;
                 }
@@ -190,6 +217,7 @@ internal sealed class PickleReader
                 {
                     var args = Pop(stack, opAt) as object?[] ?? throw Bad("REDUCE without an argument tuple", opAt);
                     var callable = Pop(stack, opAt) as PyGlobal ?? throw Bad("REDUCE of something that is not a global", opAt);
+                    Charge(DictBytes, opAt);   // the largest object a reduce builds (an OrderedDict or a tensor description)
                     stack.Add(_reduce(callable, args));
                     break;
                 }
@@ -202,8 +230,8 @@ internal sealed class PickleReader
                     if (target is PyGlobal g) throw Bad($"BUILD on the class {g} (an arbitrary object)", opAt);
                     break;
                 }
-                case (byte)'P': stack.Add(_persistentLoad(ReadLine())); break;                // PERSID
-                case (byte)'Q': stack.Add(_persistentLoad(Pop(stack, opAt))); break;          // BINPERSID
+                case (byte)'P': Charge(DictBytes, opAt); stack.Add(_persistentLoad(ReadLine())); break;                // PERSID
+                case (byte)'Q': Charge(DictBytes, opAt); stack.Add(_persistentLoad(Pop(stack, opAt))); break;          // BINPERSID
 
                 default:
                     throw Bad($"opcode 0x{op:x2} ('{(op is >= 32 and < 127 ? (char)op : '?')}') is not supported: " +
@@ -211,6 +239,28 @@ internal sealed class PickleReader
             }
         }
     }
+
+    // Estimated sizes (bytes) of what the reader allocates, on the high side, for the object budget.
+    // Hash-table and list entries count twice: the tables double as they grow.
+    const long ListBytes = 64, DictBytes = 256, DictEntryBytes = 96, MemoEntryBytes = 64;
+
+    /// <summary>Charges <paramref name="bytes"/> to the object budget; a file over it is refused before it allocates.</summary>
+    void Charge(long bytes, int opAt)
+    {
+        _objectBytes += bytes;
+        if (_objectBytes > _maxObjectBytes)
+            throw Bad($"it builds more than {_maxObjectBytes} bytes of Python objects (WeightsReadOptions.MaxPickleObjectBytes); " +
+                      "a state dict needs far less, so the file is corrupt or hostile, or raise the limit for a file you trust", opAt);
+    }
+
+    /// <summary>Charges <paramref name="count"/> × <paramref name="perItem"/> bytes plus an object header and returns <paramref name="count"/>.</summary>
+    long Charge(long count, long perItem, int opAt)
+    {
+        Charge(32 + count * perItem, opAt);
+        return count;
+    }
+
+    static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     PyGlobal Global(string module, string name, int opAt)
     {
@@ -246,8 +296,10 @@ internal sealed class PickleReader
         if (marks.Count == 0) throw Bad("no MARK", opAt);
         int at = marks.Pop();
         if (at > stack.Count) throw Bad("MARK beyond the stack", opAt);
-        var items = stack.GetRange(at, stack.Count - at).ToArray();
-        stack.RemoveRange(at, stack.Count - at);
+        Charge(24 + 8L * (stack.Count - at), opAt);
+        var items = new object?[stack.Count - at];
+        stack.CopyTo(at, items, 0, items.Length);
+        stack.RemoveRange(at, items.Length);
         return items;
     }
 
@@ -296,7 +348,7 @@ internal sealed class PickleReader
 
     long ParseLong(string text, int opAt) =>
         long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v)
-            ? v : throw Bad($"'{text}' is not an integer", opAt);
+            ? v : throw Bad($"'{Shorten(text)}' is not an integer", opAt);
 
     InvalidDataException Truncated() => new($"{_source}: the pickle is truncated (ends at byte {_data.Length} before its STOP opcode).");
 

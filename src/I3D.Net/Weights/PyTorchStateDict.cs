@@ -34,12 +34,21 @@ public static class PyTorchStateDict
     /// <returns>The tensors by key, in the file's order. The caller owns (and should dispose) them.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a readable PyTorch state dict; the message names the file and, where it applies, the key.</exception>
-    public static Dictionary<string, Tensor> Load(string path, string? entry = null)
+    public static Dictionary<string, Tensor> Load(string path, string? entry = null) => Load(path, entry, WeightsReadOptions.Default);
+
+    /// <summary>Reads a state dict from a PyTorch file with the given limits.</summary>
+    /// <param name="path">The <c>.pt</c>/<c>.pth</c> file.</param>
+    /// <param name="entry">See <see cref="Load(string, string?)"/>.</param>
+    /// <param name="options">Limits on what the file may cost (see docs/weights.md, "Limits").</param>
+    /// <returns>The tensors by key, in the file's order. The caller owns (and should dispose) them.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable PyTorch state dict or exceeds a limit; the message names the file and, where it applies, the key.</exception>
+    public static Dictionary<string, Tensor> Load(string path, string? entry, WeightsReadOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"PyTorch weights file '{path}' does not exist.", path);
         using var stream = File.OpenRead(path);
-        return Load(stream, path, entry);
+        return Load(stream, path, entry, options);
     }
 
     /// <summary>Reads a state dict from a stream holding a PyTorch file.</summary>
@@ -48,10 +57,22 @@ public static class PyTorchStateDict
     /// <param name="entry">See <see cref="Load(string, string?)"/>.</param>
     /// <returns>The tensors by key, in the file's order. The caller owns (and should dispose) them.</returns>
     /// <exception cref="InvalidDataException">The data is not a readable PyTorch state dict.</exception>
-    public static Dictionary<string, Tensor> Load(Stream stream, string sourceName, string? entry = null)
+    public static Dictionary<string, Tensor> Load(Stream stream, string sourceName, string? entry = null) =>
+        Load(stream, sourceName, entry, WeightsReadOptions.Default);
+
+    /// <summary>Reads a state dict from a stream holding a PyTorch file, with the given limits.</summary>
+    /// <param name="stream">The file's bytes; read from its current position (copied to memory if not seekable).</param>
+    /// <param name="sourceName">A name for the data (usually the file path), used in error messages.</param>
+    /// <param name="entry">See <see cref="Load(string, string?)"/>.</param>
+    /// <param name="options">Limits on what the file may cost (see docs/weights.md, "Limits").</param>
+    /// <returns>The tensors by key, in the file's order. The caller owns (and should dispose) them.</returns>
+    /// <exception cref="InvalidDataException">The data is not a readable PyTorch state dict or exceeds a limit.</exception>
+    public static Dictionary<string, Tensor> Load(Stream stream, string sourceName, string? entry, WeightsReadOptions options)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
 
         Stream seekable = stream;
         if (!stream.CanSeek)
@@ -69,17 +90,22 @@ public static class PyTorchStateDict
 
         if (n == 4 && head.SequenceEqual(ZipMagic))
         {
-            ZipArchive archive;
+            // ZipArchive reports a corrupt directory or entry with exceptions of several types and without the file
+            // name; every one that is not already ours becomes an InvalidDataException naming the file.
+            ZipArchive? archive = null;
             try
             {
                 archive = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: true);
+                return new ZipReader(archive, sourceName, options, seekable.Length - start).Read(entry);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (IsCorruptZipError(e) && !(e is InvalidDataException && e.Message.Contains(sourceName, StringComparison.Ordinal)))
             {
-                throw new InvalidDataException($"{sourceName}: not a readable PyTorch zip file ({e.Message}); the file may be truncated.", e);
+                throw new InvalidDataException($"{sourceName}: not a readable PyTorch zip file ({e.Message}); the file may be truncated or corrupt.", e);
             }
-            using (archive)
-                return new ZipReader(archive, sourceName).Read(entry);
+            finally
+            {
+                archive?.Dispose();
+            }
         }
 
         if (n >= 2 && head[0] == 0x80 && head[1] <= 5)
@@ -88,13 +114,19 @@ public static class PyTorchStateDict
                 throw new InvalidDataException($"{sourceName}: legacy PyTorch files over 2 GiB are not supported; re-save it in the zip format.");
             var bytes = new byte[seekable.Length - start];
             seekable.ReadExactly(bytes);
-            return new LegacyReader(bytes, sourceName).Read(entry);
+            return new LegacyReader(bytes, sourceName, options).Read(entry);
         }
 
         throw new InvalidDataException(
             $"{sourceName}: not a PyTorch file (expected the zip signature 50 4B 03 04 or a legacy pickle starting 80, found " +
             $"{Convert.ToHexString(head[..n])}{(n < 4 ? ", file too short" : "")}).");
     }
+
+    // What ZipArchive throws for a corrupt directory or entry. Not OutOfMemoryException: sizes are checked before
+    // anything is allocated, so a real one means the machine is short of memory, not that the file is bad.
+    static bool IsCorruptZipError(Exception e) =>
+        e is InvalidDataException or IOException or ArgumentException or OverflowException or NotSupportedException
+            or FormatException or IndexOutOfRangeException;
 
     /// <summary>Reads a PyTorch state dict and loads it into <paramref name="module"/> with <see cref="StateDictLoader.Load"/>'s checks.</summary>
     /// <param name="module">The module to fill; its parameters keep their identity, device and <c>requires_grad</c>.</param>
@@ -122,22 +154,28 @@ public static class PyTorchStateDict
     /// A storage named by a persistent id: its key, element type and element count; for a legacy view, the
     /// element range of the root storage it covers.
     /// </summary>
-    sealed record StorageRef(string Key, ScalarType DType, long Numel, int ElementSize, long ViewOffset, long ViewNumel);
+    sealed record StorageRef(string Key, ScalarType DType, long Numel, int ElementSize, long ViewOffset, long ViewNumel)
+    {
+        /// <summary>Bytes of the root storage (checked against overflow when the reference is read).</summary>
+        public long Bytes => Numel * ElementSize;
+    }
 
     /// <summary>A tensor described by the pickle, built only after its key is known so errors can name it.</summary>
     sealed record TensorSpec(StorageRef Storage, long Offset, long[] Size, long[] Stride);
 
     /// <summary>What both formats share: the allowed globals, tensor rebuilding and the checks.</summary>
-    abstract class ReaderBase(string source)
+    abstract class ReaderBase(string source, WeightsReadOptions options)
     {
         protected string Source { get; } = source;
+        protected WeightsReadOptions Options { get; } = options;
         readonly Dictionary<string, Tensor> _storages = new();
+        readonly Dictionary<string, long> _builtBytes = new();
 
         /// <summary>Reads the whole storage <paramref name="s"/> (root, not view) as a 1-D tensor.</summary>
         protected abstract Tensor ReadStorage(string tensorKey, StorageRef s);
 
         protected PickleReader Pickle(byte[] data, string what, int start = 0) =>
-            new(data, $"{Source} ({what})", IsAllowed, Reduce, PersistentLoad, start);
+            new(data, $"{Source} ({what})", IsAllowed, Reduce, PersistentLoad, start, Options.MaxPickleObjectBytes);
 
         protected Dictionary<string, Tensor> ToStateDict(object? root, string? entry)
         {
@@ -228,11 +266,13 @@ public static class PyTorchStateDict
             if (!StorageTypes.TryGetValue(type.Name, out var info))
                 throw new InvalidDataException($"{Source}: storage '{key}' has unsupported type {type}.");
             if (numel < 0) throw new InvalidDataException($"{Source}: storage '{key}' has a negative size {numel}.");
+            if (numel > long.MaxValue / info.Size)
+                throw new InvalidDataException($"{Source}: storage '{key}' declares {numel} elements of {info.Size} bytes, which overflows 64 bits; the file is corrupt.");
 
             long viewOffset = 0, viewNumel = numel;
             if (t.Length >= 6 && t[5] is object?[] view)
             {
-                if (view.Length != 3 || view[1] is not long vo || view[2] is not long vn || vo < 0 || vn < 0 || vo + vn > numel)
+                if (view.Length != 3 || view[1] is not long vo || view[2] is not long vn || vo < 0 || vn < 0 || vo > numel || vn > numel - vo)
                     throw new InvalidDataException($"{Source}: storage '{key}' has an invalid view {Describe(t[5])}.");
                 (viewOffset, viewNumel) = (vo, vn);
             }
@@ -247,6 +287,9 @@ public static class PyTorchStateDict
         {
             if (spec.Size.Length != spec.Stride.Length)
                 throw new InvalidDataException($"{Source}: key '{key}' has {spec.Size.Length} sizes but {spec.Stride.Length} strides.");
+            var s = spec.Storage;
+            if (TensorShapes.ByteCount(spec.Size, s.ElementSize) is not { } tensorBytes)
+                throw new InvalidDataException($"{Source}: key '{key}' has a shape [{string.Join(", ", spec.Size)}] too large to address.");
             long count = 1, last = spec.Offset;
             try
             {
@@ -262,12 +305,12 @@ public static class PyTorchStateDict
             {
                 throw new InvalidDataException($"{Source}: key '{key}' has a shape too large to address.");
             }
-            var s = spec.Storage;
             if (spec.Offset < 0 || (count > 0 && last >= s.ViewNumel) || spec.Offset > s.ViewNumel)
                 throw new InvalidDataException(
                     $"{Source}: key '{key}' (shape [{string.Join(", ", spec.Size)}], strides [{string.Join(", ", spec.Stride)}], " +
                     $"offset {spec.Offset}) reaches beyond its storage '{s.Key}' of {s.ViewNumel} elements.");
 
+            CheckBacking(key, spec, tensorBytes);
             var result = empty(spec.Size, s.DType);
             if (count > 0)
             {
@@ -276,6 +319,28 @@ public static class PyTorchStateDict
                 result.copy_(storage.as_strided(spec.Size, spec.Stride, s.ViewOffset + spec.Offset));
             }
             return result;
+        }
+
+        // A tensor is copied out in full, so a stride-0 or overlapping view of a small storage could ask for gigabytes
+        // (a 486-byte file viewing one float as [2^29] made 2 GiB). Each tensor may be at most as large as the storage
+        // bytes its view covers, and the tensors of one storage together at most MaxStorageReuse times its size.
+        void CheckBacking(string key, TensorSpec spec, long tensorBytes)
+        {
+            if (Options.AllowTensorsLargerThanStorage) return;
+            var s = spec.Storage;
+            long viewBytes = s.ViewNumel * s.ElementSize;
+            if (tensorBytes > viewBytes)
+                throw new InvalidDataException(
+                    $"{Source}: key '{key}' (shape [{string.Join(", ", spec.Size)}], strides [{string.Join(", ", spec.Stride)}]) would be " +
+                    $"{tensorBytes} bytes built from {viewBytes} bytes of storage '{s.Key}' (a stride-0 or overlapping view); " +
+                    "set WeightsReadOptions.AllowTensorsLargerThanStorage to load such a file you trust.");
+            _builtBytes.TryGetValue(s.Key, out var built);
+            built += tensorBytes;
+            _builtBytes[s.Key] = built;
+            if (built > Math.Max(s.Bytes, 1) * (long)Options.MaxStorageReuse)
+                throw new InvalidDataException(
+                    $"{Source}: key '{key}': the tensors built from storage '{s.Key}' ({s.Bytes} bytes) add up to {built} bytes, more than " +
+                    $"{Options.MaxStorageReuse} times its size (WeightsReadOptions.MaxStorageReuse; AllowTensorsLargerThanStorage lifts the check).");
         }
 
         protected static Tensor ToTensor(byte[] bytes, StorageRef s)
@@ -288,7 +353,7 @@ public static class PyTorchStateDict
         protected static string Describe(object? o) => o switch
         {
             null => "None",
-            string s => $"the string '{s}'",
+            string s => $"the string '{(s.Length <= 80 ? s : s[..80] + "…")}'",
             long l => $"the integer {l}",
             bool b => b ? "True" : "False",
             double d => $"the float {d}",
@@ -303,13 +368,14 @@ public static class PyTorchStateDict
 
     sealed class ZipReader : ReaderBase
     {
-        const long MaxPickleBytes = 256L << 20;
         readonly ZipArchive _archive;
         readonly string _prefix;
+        readonly long _fileLength;
 
-        public ZipReader(ZipArchive archive, string source) : base(source)
+        public ZipReader(ZipArchive archive, string source, WeightsReadOptions options, long fileLength) : base(source, options)
         {
             _archive = archive;
+            _fileLength = fileLength;
             var pkl = archive.Entries.FirstOrDefault(e =>
                 e.FullName == "data.pkl" || (e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
                                              && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length))
@@ -320,7 +386,7 @@ public static class PyTorchStateDict
         public Dictionary<string, Tensor> Read(string? entry)
         {
             CheckByteOrder();
-            var bytes = ReadEntry(_archive.GetEntry(_prefix + "data.pkl")!, MaxPickleBytes, "data.pkl");
+            var bytes = ReadEntry(_archive.GetEntry(_prefix + "data.pkl")!, Options.MaxPickleBytes, "entry 'data.pkl'");
             return ToStateDict(Pickle(bytes, "data.pkl").Load(), entry);
         }
 
@@ -328,7 +394,7 @@ public static class PyTorchStateDict
         {
             var order = _archive.GetEntry(_prefix + "byteorder");
             if (order is null) return; // files before PyTorch 2.1 have none: they are little-endian.
-            var text = Encoding.ASCII.GetString(ReadEntry(order, 16, "byteorder")).Trim();
+            var text = Encoding.ASCII.GetString(ReadEntry(order, 16, "entry 'byteorder'")).Trim();
             if (text != "little")
                 throw new InvalidDataException($"{Source}: tensors are stored {text}-endian; only little-endian files are supported.");
         }
@@ -338,27 +404,41 @@ public static class PyTorchStateDict
             var name = _prefix + "data/" + s.Key;
             var entry = _archive.GetEntry(name)
                 ?? throw new InvalidDataException($"{Source}: key '{tensorKey}' refers to storage '{s.Key}', but the zip has no entry '{name}'.");
-            long expected = s.Numel * s.ElementSize;
+            long expected = s.Bytes;
             if (entry.Length != expected)
                 throw new InvalidDataException(
                     $"{Source}: key '{tensorKey}': storage '{s.Key}' should hold {s.Numel} × {s.ElementSize} = {expected} bytes, but its entry has {entry.Length}.");
-            return ToTensor(ReadEntry(entry, int.MaxValue, name), s);
+            return ToTensor(ReadEntry(entry, long.MaxValue, $"entry '{name}' (storage of key '{tensorKey}')"), s);
         }
 
         byte[] ReadEntry(ZipArchiveEntry entry, long maxBytes, string what)
         {
-            if (entry.Length > maxBytes)
-                throw new InvalidDataException($"{Source}: entry '{what}' is {entry.Length} bytes, more than the {maxBytes} this reader accepts.");
+            // The sizes come from the zip directory: check them against the file before allocating anything.
+            if (entry.Length > maxBytes || entry.Length > Array.MaxLength)
+                throw new InvalidDataException($"{Source}: {what} is {entry.Length} bytes, more than the {Math.Min(maxBytes, Array.MaxLength)} this reader accepts.");
+            if (entry.CompressedLength < 0 || entry.CompressedLength > _fileLength)
+                throw new InvalidDataException($"{Source}: {what} claims {entry.CompressedLength} compressed bytes in a {_fileLength}-byte file; the file is truncated or corrupt.");
+            if (entry.Length > Math.Max(entry.CompressedLength, 1) * (long)Options.MaxZipCompressionRatio)
+                throw new InvalidDataException(
+                    $"{Source}: {what} expands {entry.CompressedLength} bytes to {entry.Length}, more than the ratio of " +
+                    $"{Options.MaxZipCompressionRatio} (WeightsReadOptions.MaxZipCompressionRatio) that torch.save's files ever need.");
             var buffer = new byte[entry.Length];
             try
             {
                 using var s = entry.Open();
                 s.ReadExactly(buffer);
+                // The data must end where the directory says it does.
+                if (s.ReadByte() >= 0)
+                    throw new InvalidDataException($"{Source}: {what} holds more than the {entry.Length} bytes its directory entry declares.");
             }
-            catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+            catch (Exception e) when (IsCorruptZipError(e) && !(e is InvalidDataException && e.Message.StartsWith(Source, StringComparison.Ordinal)))
             {
-                throw new InvalidDataException($"{Source}: entry '{what}' is truncated or corrupt ({e.Message}).", e);
+                throw new InvalidDataException($"{Source}: {what} is truncated or corrupt ({e.Message}).", e);
             }
+            var crc = ZipCrc32.Compute(buffer);
+            if (crc != entry.Crc32)
+                throw new InvalidDataException(
+                    $"{Source}: {what} fails its CRC-32 check (directory 0x{entry.Crc32:x8}, data 0x{crc:x8}); the file is corrupt.");
             return buffer;
         }
     }
@@ -367,7 +447,7 @@ public static class PyTorchStateDict
     /// The pre-1.6 format: pickles of the magic number, the protocol version, system info and the object, then a
     /// pickled list of storage keys, then each storage as an int64 element count followed by its raw bytes.
     /// </summary>
-    sealed class LegacyReader(byte[] data, string source) : ReaderBase(source)
+    sealed class LegacyReader(byte[] data, string source, WeightsReadOptions options) : ReaderBase(source, options)
     {
         static readonly BigInteger Magic = BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber);
         readonly Dictionary<string, (long Offset, long Numel)> _data = new();
@@ -404,6 +484,9 @@ public static class PyTorchStateDict
                 pos += 8;
                 if (numel != s.Numel)
                     throw new InvalidDataException($"{Source}: storage '{key}' holds {numel} elements on disk but {s.Numel} in its description.");
+                if (numel < 0 || numel > (data.Length - pos) / s.ElementSize)
+                    throw new InvalidDataException(
+                        $"{Source}: truncated or corrupt: storage '{key}' declares {numel} elements of {s.ElementSize} bytes at offset {pos}, but the file ends at {data.Length}.");
                 long bytes = numel * s.ElementSize;
                 if (bytes > data.Length - pos)
                     throw new InvalidDataException(

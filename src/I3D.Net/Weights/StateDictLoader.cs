@@ -72,6 +72,7 @@ public static class StateDictLoader
         var missing = new List<string>();
         var converted = new List<string>();
         var problems = new List<string>();
+        (long Source, long Model)? logitsClasses = null;
 
         foreach (var (key, destination) in target)
         {
@@ -90,6 +91,11 @@ public static class StateDictLoader
             if (!value.shape.SequenceEqual(destination.shape))
             {
                 problems.Add($"shape mismatch for '{key}': the model expects {Format(destination.shape)}, the source has {Format(value.shape)}");
+                if (IsLogits(key) && value.shape.Length == destination.shape.Length && value.shape.Length > 0)
+                {
+                    logitsClasses ??= (value.shape[0], destination.shape[0]);
+                }
+
                 continue;
             }
 
@@ -122,7 +128,19 @@ public static class StateDictLoader
             }
         }
 
-        if (strict && PrefixHint(missing, unexpected) is { } hint)
+        if (logitsClasses is var (sourceClasses, modelClasses))
+        {
+            problems.Add(
+                $"the source's logits have {sourceClasses} classes and the model's {modelClasses}: to fine-tune these weights on " +
+                $"{modelClasses} classes, create the model with {sourceClasses} classes, load the weights, then call " +
+                $"ReplaceLogits({modelClasses})");
+        }
+
+        if (TwoStreamHint(module, unexpected) is { } twoStream)
+        {
+            problems.Add(twoStream);
+        }
+        else if (strict && PrefixHint(missing, unexpected) is { } hint)
         {
             problems.Add(hint);
         }
@@ -186,6 +204,29 @@ public static class StateDictLoader
 
     private static bool IsBatchCounter(string key) =>
         key == BatchCounterSuffix || key.EndsWith("." + BatchCounterSuffix, StringComparison.Ordinal);
+
+    // The logits layer of an I3D model or either stream of a two-stream one ("logits.conv3d.weight", "rgb.logits...").
+    private static bool IsLogits(string key) =>
+        key.StartsWith("logits.", StringComparison.Ordinal) || key.Contains(".logits.", StringComparison.Ordinal);
+
+    // A TwoStreamI3D checkpoint (keys "rgb.*" and "flow.*") loaded into one stream's model.
+    private static string? TwoStreamHint(nn.Module module, List<string> unexpected)
+    {
+        if (module is Models.TwoStreamI3D || unexpected.Count == 0)
+        {
+            return null;
+        }
+
+        var rgb = unexpected.Any(k => k.StartsWith("rgb.", StringComparison.Ordinal));
+        var flow = unexpected.Any(k => k.StartsWith("flow.", StringComparison.Ordinal));
+        if (!rgb || !flow)
+        {
+            return null;
+        }
+
+        return $"the source is a two-stream (TwoStreamI3D) checkpoint, with 'rgb.' and 'flow.' keys, and {module.GetType().Name} is one " +
+               "stream: load it into a TwoStreamI3D, or load only the keys of one stream with the 'rgb.' or 'flow.' prefix removed";
+    }
 
     // The most common cause of "everything missing, everything unexpected": keys that differ by one leading scope,
     // e.g. "module." from DataParallel, or "rgb."/"flow." of a two-stream model.

@@ -392,21 +392,9 @@ public static class SafeTensorsFile
             throw new InvalidDataException($"{Where()}: data_offsets [{begin}, {end}] end before they begin.");
         }
 
-        long expected;
-        try
-        {
-            long count = 1;
-            foreach (var d in shape)
-            {
-                count = checked(count * d);
-            }
-
-            expected = checked(count * SafeTensorsDType.ElementSize(dtype));
-        }
-        catch (OverflowException)
-        {
-            throw new InvalidDataException($"{Where()}: shape [{string.Join(", ", shape)}] is too large.");
-        }
+        // Like libtorch, the non-zero dimensions must multiply within 64 bits even when one is 0 ([0, 2^62, 2^62]).
+        var expected = TensorShapes.ByteCount(shape, SafeTensorsDType.ElementSize(dtype))
+            ?? throw new InvalidDataException($"{Where()}: shape [{string.Join(", ", shape)}] is too large.");
 
         if (expected != end - begin)
         {

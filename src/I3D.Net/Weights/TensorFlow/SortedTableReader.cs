@@ -6,7 +6,9 @@ namespace I3D.Net.Weights.TensorFlow;
 /// Reads every key/value pair of a LevelDB-style sorted string table, the container of TensorFlow's
 /// <c>.index</c> files: data blocks of prefix-compressed entries with restart points, an index block of block
 /// handles, a 48-byte footer ending in a magic number, and a 5-byte trailer (compression type + masked CRC-32C)
-/// after every block. All offsets are bounds-checked and every block's checksum is verified.
+/// after every block. All offsets are bounds-checked and every block's checksum is verified. Keys are
+/// prefix-compressed (each shares bytes with the previous one), so a small file can describe huge keys: their lengths
+/// and total are capped before any key is copied.
 /// </summary>
 internal static class SortedTableReader
 {
@@ -15,13 +17,16 @@ internal static class SortedTableReader
     public const int BlockTrailerLength = 5;
     private const byte NoCompression = 0;
     private const byte SnappyCompression = 1;
+    private const int EntryOverheadBytes = 256;
 
     /// <summary>Reads all entries in key order.</summary>
     /// <param name="file">The whole table file.</param>
     /// <param name="path">The file name for error messages.</param>
-    /// <exception cref="InvalidDataException">The table is truncated, corrupt or compressed.</exception>
-    public static List<KeyValuePair<byte[], byte[]>> ReadAll(byte[] file, string path)
+    /// <param name="options">The key caps (<see cref="WeightsReadOptions.MaxIndexKeyBytes"/>, <see cref="WeightsReadOptions.MaxIndexTotalKeyBytes"/>); the defaults when null.</param>
+    /// <exception cref="InvalidDataException">The table is truncated, corrupt, compressed or over a cap.</exception>
+    public static List<KeyValuePair<byte[], byte[]>> ReadAll(byte[] file, string path, WeightsReadOptions? options = null)
     {
+        var limits = new KeyLimits(options ?? WeightsReadOptions.Default);
         if (file.Length < FooterLength)
         {
             throw new InvalidDataException($"TensorFlow index '{path}' is truncated: {file.Length} bytes, shorter than the {FooterLength}-byte table footer.");
@@ -40,11 +45,11 @@ internal static class SortedTableReader
 
         var entries = new List<KeyValuePair<byte[], byte[]>>();
         var tableEnd = file.Length - FooterLength;
-        foreach (var (_, handleBytes) in ReadBlock(file, index, tableEnd, path, "index block"))
+        foreach (var (_, handleBytes) in ReadBlock(file, index, tableEnd, path, "index block", limits))
         {
             var handleCursor = 0;
             var dataHandle = ReadHandle(handleBytes, ref handleCursor, path, "data block");
-            entries.AddRange(ReadBlock(file, dataHandle, tableEnd, path, $"data block at offset {dataHandle.Offset}"));
+            entries.AddRange(ReadBlock(file, dataHandle, tableEnd, path, $"data block at offset {dataHandle.Offset}", limits));
         }
 
         for (var i = 1; i < entries.Count; i++)
@@ -60,6 +65,31 @@ internal static class SortedTableReader
 
     internal static string Key(byte[] key) => System.Text.Encoding.UTF8.GetString(key);
 
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>A key as a variable name; keys that are not UTF-8 are refused (two of them could decode to one name).</summary>
+    internal static string VariableName(byte[] key, string path)
+    {
+        try
+        {
+            return StrictUtf8.GetString(key);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new InvalidDataException($"TensorFlow index '{path}' is corrupt: key '{Key(key)}' (hex {Convert.ToHexString(key.AsSpan(0, Math.Min(key.Length, 64)))}) is not valid UTF-8.");
+        }
+    }
+
+    /// <summary>The key caps and what has been spent of the total.</summary>
+    private sealed class KeyLimits(WeightsReadOptions options)
+    {
+        public int MaxKeyBytes { get; } = options.MaxIndexKeyBytes;
+
+        public long MaxTotalBytes { get; } = options.MaxIndexTotalKeyBytes;
+
+        public long TotalBytes { get; set; }
+    }
+
     private static (long Offset, long Size) ReadHandle(ReadOnlySpan<byte> data, ref int cursor, string path, string what)
     {
         var offset = ReadVarint(data, ref cursor, path, what);
@@ -72,7 +102,7 @@ internal static class SortedTableReader
         return ((long)offset, (long)size);
     }
 
-    private static List<KeyValuePair<byte[], byte[]>> ReadBlock(byte[] file, (long Offset, long Size) handle, long tableEnd, string path, string what)
+    private static List<KeyValuePair<byte[], byte[]>> ReadBlock(byte[] file, (long Offset, long Size) handle, long tableEnd, string path, string what, KeyLimits limits)
     {
         var (offset, size) = handle;
         if (offset < 0 || size < 0 || offset > tableEnd || size > tableEnd - offset - BlockTrailerLength)
@@ -101,10 +131,10 @@ internal static class SortedTableReader
             throw new InvalidDataException($"TensorFlow index '{path}': the {what} has unknown compression type {type}.");
         }
 
-        return ParseBlock(block, path, what);
+        return ParseBlock(block, path, what, limits);
     }
 
-    private static List<KeyValuePair<byte[], byte[]>> ParseBlock(ReadOnlySpan<byte> block, string path, string what)
+    private static List<KeyValuePair<byte[], byte[]>> ParseBlock(ReadOnlySpan<byte> block, string path, string what, KeyLimits limits)
     {
         if (block.Length < 4)
         {
@@ -138,7 +168,24 @@ internal static class SortedTableReader
                 throw new InvalidDataException($"TensorFlow index '{path}' is corrupt: an entry in the {what} runs past the end of the block.");
             }
 
-            var key = new byte[(int)shared + (int)nonShared];
+            // Checked before the copy: each entry may re-share the whole previous key and add a byte (quadratic).
+            var keyLength = (long)shared + (long)nonShared;
+            if (keyLength > limits.MaxKeyBytes)
+            {
+                throw new InvalidDataException(
+                    $"TensorFlow index '{path}' is corrupt: a key in the {what} is {keyLength} bytes, longer than the {limits.MaxKeyBytes}-byte limit (WeightsReadOptions.MaxIndexKeyBytes).");
+            }
+
+            // Each entry also costs its value, arrays and a variable description: charged as 256 bytes, so that a file
+            // of millions of 3-byte entries is refused like one of long keys.
+            limits.TotalBytes += keyLength + EntryOverheadBytes;
+            if (limits.TotalBytes > limits.MaxTotalBytes)
+            {
+                throw new InvalidDataException(
+                    $"TensorFlow index '{path}': its keys add up to more than {limits.MaxTotalBytes} bytes (WeightsReadOptions.MaxIndexTotalKeyBytes); the file is corrupt or hostile, or raise the limit for an index you trust.");
+            }
+
+            var key = new byte[keyLength];
             previous.AsSpan(0, (int)shared).CopyTo(key);
             entries.Slice(cursor, (int)nonShared).CopyTo(key.AsSpan((int)shared));
             cursor += (int)nonShared;

@@ -12,7 +12,7 @@ namespace I3D.Net.Weights.TensorFlow;
 /// </summary>
 public sealed class TensorFlowCheckpoint
 {
-    /// <summary>Largest index file accepted (index files of real models are kilobytes to a few megabytes).</summary>
+    /// <summary>Default largest index file accepted (index files of real models are kilobytes to a few megabytes); see <see cref="WeightsReadOptions.MaxIndexBytes"/>.</summary>
     public const long MaxIndexBytes = 256L * 1024 * 1024;
 
     private const int BundleVersion = 1;
@@ -44,7 +44,7 @@ public sealed class TensorFlowCheckpoint
 
     /// <summary>Whether <paramref name="path"/> names a TensorFlow checkpoint: its prefix, its <c>.index</c> file, or a folder holding one.</summary>
     /// <param name="path">A path.</param>
-    /// <returns><see langword="true"/> when <see cref="Open"/> would find an index file.</returns>
+    /// <returns><see langword="true"/> when <see cref="Open(string)"/> would find an index file.</returns>
     public static bool Exists(string path) => TryResolvePrefix(path, out _, out _);
 
     /// <summary>Opens a checkpoint and validates its index.</summary>
@@ -52,9 +52,19 @@ public sealed class TensorFlowCheckpoint
     /// <returns>The opened checkpoint.</returns>
     /// <exception cref="FileNotFoundException">No index file was found.</exception>
     /// <exception cref="InvalidDataException">The index is corrupt; the message names the file and, where there is one, the variable.</exception>
-    public static TensorFlowCheckpoint Open(string path)
+    public static TensorFlowCheckpoint Open(string path) => Open(path, WeightsReadOptions.Default);
+
+    /// <summary>Opens a checkpoint and validates its index, with the given limits.</summary>
+    /// <param name="path">The checkpoint prefix, its <c>.index</c> file, or a folder holding exactly one <c>.index</c> file.</param>
+    /// <param name="options">Limits on the index (<see cref="WeightsReadOptions.MaxIndexBytes"/> and the key caps).</param>
+    /// <returns>The opened checkpoint.</returns>
+    /// <exception cref="FileNotFoundException">No index file was found.</exception>
+    /// <exception cref="InvalidDataException">The index is corrupt or over a limit; the message names the file and, where there is one, the variable.</exception>
+    public static TensorFlowCheckpoint Open(string path, WeightsReadOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         if (!TryResolvePrefix(path, out var prefix, out var why))
         {
             throw new FileNotFoundException(why, path);
@@ -62,12 +72,12 @@ public sealed class TensorFlowCheckpoint
 
         var indexPath = prefix + ".index";
         var length = new FileInfo(indexPath).Length;
-        if (length > MaxIndexBytes)
+        if (length > options.MaxIndexBytes)
         {
-            throw new InvalidDataException($"TensorFlow index '{indexPath}' is {length} bytes, above the {MaxIndexBytes}-byte limit for an index file.");
+            throw new InvalidDataException($"TensorFlow index '{indexPath}' is {length} bytes, above the {options.MaxIndexBytes}-byte limit for an index file (WeightsReadOptions.MaxIndexBytes).");
         }
 
-        return Parse(File.ReadAllBytes(indexPath), indexPath, prefix, null, null);
+        return Parse(File.ReadAllBytes(indexPath), indexPath, prefix, null, null, options);
     }
 
     /// <summary>
@@ -80,7 +90,7 @@ public sealed class TensorFlowCheckpoint
     /// <param name="dataPaths">The data file of each shard, in shard order.</param>
     internal static TensorFlowCheckpoint OpenTrusted(byte[] index, string indexName, IReadOnlyList<string> dataPaths)
     {
-        var checkpoint = Parse(index, indexName, indexName, indexName, dataPaths);
+        var checkpoint = Parse(index, indexName, indexName, indexName, dataPaths, WeightsReadOptions.Default);
         if (checkpoint.ShardCount != dataPaths.Count)
         {
             throw new InvalidDataException($"TensorFlow index '{indexName}' describes {checkpoint.ShardCount} data shard(s), but {dataPaths.Count} data file(s) were given.");
@@ -101,9 +111,10 @@ public sealed class TensorFlowCheckpoint
         return lengths;
     }
 
-    private static TensorFlowCheckpoint Parse(byte[] index, string indexPath, string prefix, string? indexName, IReadOnlyList<string>? dataPaths)
+    private static TensorFlowCheckpoint Parse(byte[] index, string indexPath, string prefix, string? indexName, IReadOnlyList<string>? dataPaths,
+        WeightsReadOptions options)
     {
-        var entries = SortedTableReader.ReadAll(index, indexPath);
+        var entries = SortedTableReader.ReadAll(index, indexPath, options);
         if (entries.Count == 0 || entries[0].Key.Length != 0)
         {
             throw new InvalidDataException($"TensorFlow index '{indexPath}' has no bundle header (the entry with the empty key); it is not a V2 checkpoint index.");
@@ -113,7 +124,7 @@ public sealed class TensorFlowCheckpoint
         var tensors = new List<TensorFlowTensorInfo>(entries.Count - 1);
         foreach (var (key, value) in entries.Skip(1))
         {
-            var name = SortedTableReader.Key(key);
+            var name = SortedTableReader.VariableName(key, indexPath);
             try
             {
                 tensors.Add(ParseEntry(name, value, shardCount));
@@ -379,19 +390,9 @@ public sealed class TensorFlowCheckpoint
         var dtype = TensorFlowDataType.ToScalarType(dataType);
         if (dtype is { } t && !partitioned)
         {
-            long expected;
-            try
-            {
-                expected = SafeTensorsDType.ElementSize(t);
-                foreach (var d in shape)
-                {
-                    expected = checked(expected * d);
-                }
-            }
-            catch (OverflowException)
-            {
-                throw new FormatException($"shape [{string.Join(", ", shape)}] is too large");
-            }
+            // Like libtorch, the non-zero dimensions must multiply within 64 bits even when one is 0.
+            var expected = TensorShapes.ByteCount(shape, SafeTensorsDType.ElementSize(t))
+                ?? throw new FormatException($"shape [{string.Join(", ", shape)}] is too large");
 
             if ((ulong)expected != size)
             {
@@ -430,6 +431,12 @@ public sealed class TensorFlowCheckpoint
                 if (size < 0)
                 {
                     throw new FormatException($"shape dimension {size} is not a known non-negative size");
+                }
+
+                // TensorFlow's own limit (TensorShape::MaxDimensions); a file cannot ask for more.
+                if (shape.Count >= 254)
+                {
+                    throw new FormatException("the shape has more than 254 dimensions");
                 }
 
                 shape.Add(size);

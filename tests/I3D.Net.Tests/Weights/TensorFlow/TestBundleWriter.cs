@@ -159,6 +159,29 @@ internal static class TestBundleWriter
         return file.ToArray();
     }
 
+    /// <summary>
+    /// A table with one hand-made data block (entries, restart array and count already encoded) and an index entry
+    /// keyed <paramref name="indexKey"/>, for hostile tests that need entries the writer would never produce.
+    /// </summary>
+    public static byte[] WriteRawTable(byte[] dataBlock, byte[] indexKey)
+    {
+        var file = new MemoryStream();
+        var data = WriteBlock(file, dataBlock, 0);
+        var meta = WriteBlock(file, BuildBlock([], restartInterval: 1), 0);
+        var idx = WriteBlock(file, BuildBlock([(indexKey, Handle(data.Offset, data.Size))], restartInterval: 1), 0);
+        var footer = new byte[SortedTableReaderConstants.FooterLength];
+        var handles = new MemoryStream();
+        handles.Write(Handle(meta.Offset, meta.Size));
+        handles.Write(Handle(idx.Offset, idx.Size));
+        handles.ToArray().CopyTo(footer, 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(footer.AsSpan(40), SortedTableReaderConstants.Magic);
+        file.Write(footer);
+        return file.ToArray();
+    }
+
+    /// <summary>Appends <paramref name="value"/> as a base-128 varint (public for hand-made blocks).</summary>
+    public static void WriteVarint(Stream s, ulong value) => Varint(s, value);
+
     private static byte[] BuildBlock(IReadOnlyList<(byte[] Key, byte[] Value)> records, int restartInterval)
     {
         var block = new MemoryStream();
