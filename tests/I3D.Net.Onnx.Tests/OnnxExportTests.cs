@@ -30,6 +30,7 @@ public class OnnxExportTests
         onnx.InputNames.Should().Equal(channels == 3 ? "rgb" : "flow");
         onnx.OutputName.Should().Be("logits");
         onnx.Run(ToDense(x)).ShouldMatch(expected);
+        ShouldDependOnTheInput(expected, model.forward(Clip(2, channels, t, h, w, seed: 6)));
 
         var ops = ReadModel(path).Graph.Node.Select(n => n.OpType).ToHashSet();
         ops.Should().NotContain("Pad", "TF-SAME padding goes into the Conv/MaxPool pads");
