@@ -155,7 +155,7 @@ internal sealed record StreamSpec(int InChannels, int NumClasses, I3DEndpoint Fi
                 // The same arithmetic as FrozenInceptionI3D's FoldedConv3d, so both exports agree bit for bit.
                 var scale = bn.weight.detach() / sqrt(bn.running_var.detach() + bn.eps);
                 w = w * scale.view(-1, 1, 1, 1, 1);
-                b = bn.bias.detach() + ((b ?? zeros(w.shape[0], dtype: w.dtype)) - bn.running_mean.detach()) * scale;
+                b = bn.bias.detach() + ((b ?? zeros(w.shape[0], dtype: w.dtype, device: w.device)) - bn.running_mean.detach()) * scale;
             }
             else
             {
