@@ -37,6 +37,33 @@ public class OnnxExportTests
         ops.Contains("BatchNormalization").Should().Be(!fold);
     }
 
+    /// <summary>The sizes (16×224² and the odd 24×200×216): too slow for the default run on a 2-core machine.</summary>
+    [Theory]
+    [Trait("Category", "Heavy")]
+    [InlineData(16, 224, 224)]
+    [InlineData(24, 200, 216)]
+    public void Full_size_two_stream_logits_and_features_equal_the_TorchSharp_model(int t, int h, int w)
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDir();
+        var model = new TwoStreamI3D(Stream(9, 3, 101), Stream(9, 2, 102));
+        model.eval();
+        var rgb = Clip(1, 3, t, h, w, 11);
+        var flow = Clip(1, 2, t, h, w, 12);
+        var options = new OnnxExportOptions { Frames = t, Height = h, Width = w };
+        using var noGrad = no_grad();
+
+        OnnxExport.Export(model, dir.File("two.onnx"), options);
+        using (var onnx = new OnnxI3D(dir.File("two.onnx")))
+            onnx.Run(ToDense(rgb), ToDense(flow)).ShouldMatch(model.forward(rgb, flow));
+        OnnxExport.Export(model, dir.File("features.onnx"), options with { Endpoint = OnnxEndpoint.PooledFeatures });
+        using (var onnx = new OnnxI3D(dir.File("features.onnx")))
+            onnx.Run(ToDense(rgb), ToDense(flow)).ShouldMatch(model.ExtractFeatures(rgb, flow));
+        OnnxExport.Export(model.Flow, dir.File("flow-mixed5c.onnx"), options with { Endpoint = I3DEndpoint.Mixed_5c });
+        using (var onnx = new OnnxI3D(dir.File("flow-mixed5c.onnx")))
+            onnx.Run(ToDense(flow)).ShouldMatch(model.Flow.ForwardTo(flow, I3DEndpoint.Mixed_5c));
+    }
+
     [Fact]
     public void Tf_same_padding_is_asymmetric_where_the_model_pads_one_cell_more_at_the_end()
     {
