@@ -5,7 +5,7 @@
 #                      and the samples smoke test (eng/samples-smoke.sh);
 #                      ends with "tests: N passed, N failed, N skipped" and exits non-zero on any failure
 #   ./build.sh setup   only make this machine able to build and run (eng/setup.sh)
-#   ./build.sh pack    write I3D.Net.<version>.nupkg and .snupkg to artifacts/packages
+#   ./build.sh pack    write I3D.Net and I3D.Net.Onnx .nupkg and .snupkg files to artifacts/packages
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -53,6 +53,6 @@ case "$cmd" in
     bash eng/setup.sh >/dev/null
     dotnet run --project samples/I3D.Net.Demo -c Release -- "$@"
     ;;
-  pack) dotnet pack src/I3D.Net -c Release -o artifacts/packages "$@" ;;
+  pack) dotnet pack src/I3D.Net -c Release -o artifacts/packages "$@" && dotnet pack src/I3D.Net.Onnx -c Release -o artifacts/packages "$@" ;;
   *) echo "usage: ./build.sh [test|demo|setup|pack]" >&2; exit 2 ;;
 esac

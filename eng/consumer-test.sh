@@ -4,6 +4,7 @@
 #   2. checks the .nuspec: TorchSharp is the only TorchSharp* dependency (apps choose the native backend),
 #   3. creates a fresh net10.0 console app in a temp folder, adds I3D.Net from the local folder and TorchSharp-cpu,
 #   4. builds and runs it: it builds an InceptionI3D(numClasses: 5) and runs a forward pass on a 1x3x9x64x64 clip;
+#      exports it with I3D.Net.Onnx (packed too) and runs the .onnx with ONNX Runtime, comparing the logits;
 #      then TwoStreamI3D.FromImageNet(...) from a local GoogLeNet-format weights file the app writes (random values,
 #      torchvision's key names and shapes) and one fine-tuning step of I3DTrainer on random two-stream clips.
 # Cleans up the temp app and this version's folder in the NuGet cache. Prints "consumer-test: passed" on success.
@@ -26,7 +27,7 @@ version=""
 cleanup() {
   rm -rf "$work"
   # Only this run's version: the shared cache keeps everything else.
-  if [[ -n "$version" ]]; then rm -rf "$cache/i3d.net/$version"; fi
+  if [[ -n "$version" ]]; then rm -rf "$cache/i3d.net/$version" "$cache/i3d.net.onnx/$version"; fi
 }
 trap cleanup EXIT
 
@@ -42,6 +43,20 @@ nupkg=$(ls "$packages"/I3D.Net.*.nupkg | grep -v '\.snupkg$' | head -1)
 version=$(basename "$nupkg" .nupkg); version=${version#I3D.Net.}
 [[ -f "$packages/I3D.Net.$version.snupkg" ]] || fail "no symbols package I3D.Net.$version.snupkg"
 say "packed I3D.Net $version"
+dotnet pack src/I3D.Net.Onnx -c Release -o "$packages" -p:VersionSuffix="$suffix" "${pack_args[@]}" -nologo -v:q >"$work/pack-onnx.log" 2>&1 \
+  || { cat "$work/pack-onnx.log"; fail "dotnet pack of I3D.Net.Onnx failed"; }
+onnx_nupkg="$packages/I3D.Net.Onnx.$version.nupkg"
+[[ -f "$onnx_nupkg" ]] || fail "no I3D.Net.Onnx.$version.nupkg in $packages"
+onnx_contents=$(unzip -Z1 "$onnx_nupkg")
+for f in lib/net10.0/I3D.Net.Onnx.dll lib/net10.0/I3D.Net.Onnx.xml licenses/onnx/LICENSE licenses/onnx/NOTICE.md; do
+  grep -qx "$f" <<<"$onnx_contents" || fail "$f missing from $(basename "$onnx_nupkg")"
+done
+onnx_nuspec=$(unzip -p "$onnx_nupkg" I3D.Net.Onnx.nuspec)
+for dep in "I3D.Net\" version=\"$version" "Microsoft.ML.OnnxRuntime\"" "Google.Protobuf\""; do
+  grep -q "<dependency id=\"$dep" <<<"$onnx_nuspec" || fail "I3D.Net.Onnx's nuspec lacks the dependency $dep"
+done
+! grep -q 'id="Grpc.Tools"' <<<"$onnx_nuspec" || fail "I3D.Net.Onnx depends on Grpc.Tools (build-time only)"
+say "packed I3D.Net.Onnx $version: depends on I3D.Net $version, ONNX Runtime and Google.Protobuf"
 
 # 2. The package's contents and dependencies.
 contents=$(unzip -Z1 "$nupkg")
@@ -52,7 +67,8 @@ nuspec=$(unzip -p "$nupkg" I3D.Net.nuspec)
 grep -q '<license type="expression">MIT</license>' <<<"$nuspec" || fail "the nuspec lacks the MIT license expression"
 torch_deps=$(grep -o '<dependency id="TorchSharp[^"]*"' <<<"$nuspec" | sed 's/<dependency id="//; s/"$//' | sort -u | tr '\n' ' ')
 [[ "$torch_deps" == "TorchSharp " ]] || fail "the package's TorchSharp* dependencies are '$torch_deps'; expected exactly TorchSharp (no native backend)"
-say "nuspec: README, MIT license, XML docs; TorchSharp* dependencies: $torch_deps"
+! grep -q 'OnnxRuntime' <<<"$nuspec" || fail "the core package depends on ONNX Runtime (only I3D.Net.Onnx may)"
+say "nuspec: README, MIT license, XML docs; TorchSharp* dependencies: $torch_deps; no ONNX Runtime"
 
 # 3. A fresh console app, outside the repository (so none of its props apply).
 app="$work/ConsumerApp"
@@ -74,6 +90,26 @@ using (torch.no_grad())
     Console.WriteLine($"device: {device.type}");
     Console.WriteLine($"logits shape: [{string.Join(", ", logits.shape)}]");
     Console.WriteLine($"logits finite: {logits.isfinite().all().item<bool>()}");
+}
+
+// ONNX: export the model for 9x64x64 clips, run the file with ONNX Runtime (no libtorch involved) and compare.
+{
+    var onnxPath = Path.Combine(AppContext.BaseDirectory, "i3d.onnx");
+    I3D.Net.Onnx.OnnxExport.Export(model, onnxPath, new I3D.Net.Onnx.OnnxExportOptions
+        { Frames = 9, Height = 64, Width = 64, ClassNames = ["a", "b", "c", "d", "e"], SourceWeights = "random (consumer test)" });
+    var values = Enumerable.Range(0, 3 * 9 * 64 * 64).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
+    using var onnx = new I3D.Net.Onnx.OnnxI3D(onnxPath, new I3D.Net.Onnx.OnnxI3DOptions { IntraOpThreads = 2 });
+    var onnxLogits = onnx.Run(values, [1, 3, 9, 64, 64]).Buffer.ToArray();
+    using var cpuModel = new InceptionI3D(numClasses: 5);
+    cpuModel.load_state_dict(model.to(torch.CPU).state_dict());
+    cpuModel.eval();
+    using var noGrad = torch.no_grad();
+    using var torchLogits = cpuModel.forward(torch.tensor(values, [1, 3, 9, 64, 64]));
+    var expected = torchLogits.data<float>().ToArray();
+    var scale = expected.Max(Math.Abs);
+    var worst = expected.Zip(onnxLogits, (a, b) => Math.Abs(a - b)).Max();
+    Console.WriteLine($"onnx logits: {onnxLogits.Length}, classes {string.Join(",", onnx.ClassNames)}");
+    Console.WriteLine($"onnx matches torch: {worst <= 1e-4 * scale}");
 }
 
 // ImageNet initialisation from a local file (no download), then one fine-tuning step from the packed package.
@@ -115,6 +151,8 @@ sed -i '1i using ConsumerApp;' "$app/Program.cs"
 { dotnet add "$app" package I3D.Net --version "$version" --source "$packages" \
     && dotnet add "$app" package TorchSharp-cpu --version "$torchsharp_version"; } >"$work/add.log" 2>&1 \
   || { cat "$work/add.log"; fail "dotnet add package failed"; }
+dotnet add "$app" package I3D.Net.Onnx --version "$version" --source "$packages" >"$work/add-onnx.log" 2>&1 \
+  || { cat "$work/add-onnx.log"; fail "dotnet add package I3D.Net.Onnx failed"; }
 say "created a console app referencing I3D.Net $version and TorchSharp-cpu $torchsharp_version"
 
 # 4. Build and run.
@@ -124,6 +162,8 @@ output=$(dotnet "$app/bin/Release/net10.0/ConsumerApp.dll" 2>&1) || { echo "$out
 echo "$output" | sed 's/^/consumer-app: /'
 grep -qx 'logits shape: \[1, 5\]' <<<"$output" || fail "expected 'logits shape: [1, 5]'"
 grep -qx 'logits finite: True' <<<"$output" || fail "expected finite logits"
+grep -qx 'onnx logits: 5, classes a,b,c,d,e' <<<"$output" || fail "expected 5 ONNX logits and the exported class names"
+grep -qx 'onnx matches torch: True' <<<"$output" || fail "expected the ONNX Runtime logits to match TorchSharp's within 1e-4 of their scale"
 grep -q '^FromImageNet: 3 classes, rgb conv1 64x3x7x7x7, flow conv1 64x2x7x7x7$' <<<"$output" || fail "expected an ImageNet-initialised two-stream model"
 grep -qx 'fine-tuning steps: 1' <<<"$output" || fail "expected one fine-tuning step"
 grep -qx 'train loss finite: True' <<<"$output" || fail "expected a finite training loss"
