@@ -3,7 +3,7 @@
 # Usage: bash fuzz/run.sh <safetensors|pytorch|pickle|tf-index|tf-block> [seconds=600]
 # Needs: afl++ (apt-get install afl++) and the SharpFuzz tool (dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0).
 # Findings (crashes = an undocumented exception, over 5 s or over 256 MiB) land in fuzz/findings/<target>/default/crashes;
-# replay one with: dotnet fuzz/bin/afl/I3D.Net.Fuzz.dll <target> <file>
+# replay one with the uninstrumented build: dotnet fuzz/bin/build/I3D.Net.Fuzz.dll <target> <file>
 set -euo pipefail
 target="${1:?target: safetensors, pytorch, pickle, tf-index or tf-block}"
 seconds="${2:-600}"
@@ -16,11 +16,11 @@ fi
 command -v sharpfuzz >/dev/null || dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0
 [ -d "$here/corpus/$target" ] || bash "$here/gen-seeds.sh"
 bin="$here/bin/afl"
-dotnet build "$here/I3D.Net.Fuzz" -c Release -o "$bin" 2>&1 | grep -E " error |Elapsed" || true
-if [ ! -f "$bin/.instrumented" ] || [ "$bin/I3D.Net.dll" -nt "$bin/.instrumented" ]; then
-  sharpfuzz "$bin/I3D.Net.dll"          # adds AFL++'s edge coverage to the library (not to TorchSharp)
-  touch "$bin/.instrumented"
-fi
+# Build into a staging folder and instrument a fresh copy every time (instrumenting twice, or not at all because a
+# copy kept an old timestamp, would break the run).
+dotnet build "$here/I3D.Net.Fuzz" -c Release -o "$here/bin/build" 2>&1 | grep -E " error |Elapsed" || true
+rm -rf "$bin" && cp -r "$here/bin/build" "$bin"
+sharpfuzz "$bin/I3D.Net.dll"            # adds AFL++'s edge coverage to the library (not to TorchSharp)
 mkdir -p "$here/findings"
 resume="$here/corpus/$target"
 [ -d "$here/findings/$target/default/queue" ] && resume="-"   # continue an earlier session
