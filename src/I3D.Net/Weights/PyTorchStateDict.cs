@@ -435,7 +435,8 @@ public static class PyTorchStateDict
             {
                 throw new InvalidDataException($"{Source}: {what} is truncated or corrupt ({e.Message}).", e);
             }
-            var crc = ZipCrc32.Compute(buffer);
+            // ZipArchive does not verify entry CRCs when reading: a flipped bit in a storage must not load as a changed weight.
+            var crc = System.IO.Hashing.Crc32.HashToUInt32(buffer);
             if (crc != entry.Crc32)
                 throw new InvalidDataException(
                     $"{Source}: {what} fails its CRC-32 check (directory 0x{entry.Crc32:x8}, data 0x{crc:x8}); the file is corrupt.");
