@@ -88,7 +88,7 @@ public sealed class I3DTrainer
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         using var run = new Run(_model, o, train.BatchesPerEpoch, train.ClassNames.Count);
-        var state = new TrainerState { Seed = o.Seed, ClassNames = [.. train.ClassNames], Options = o };
+        var state = new TrainerState { Seed = o.Seed, ClassNames = [.. train.ClassNames], Options = o, Flow = train.FlowSettings };
         var store = o.Checkpoint is { } c ? new CheckpointStore(c.Directory, _fileSystem, _logger) : null;
         string? resumedFrom = null, lastCheckpoint = null;
         if (store is not null && o.Checkpoint!.Resume && store.FindLatestValid() is { } latest)
