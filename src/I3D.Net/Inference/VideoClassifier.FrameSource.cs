@@ -153,40 +153,39 @@ public sealed partial class VideoClassifier
             ComputePairs(pairs.Distinct().Where(k => !_flowCache.ContainsKey(k)).Order().ToArray(), cancellationToken);
             var first = _flowCache[pairs[0]];
             var (height, width) = (first.Height, first.Width);
-            var planes = empty([2, pairs.Length, height, width], ScalarType.Float32);
+            // Managed planes [2, T, H, W], then one copy into a tensor (Tensor.storage would leave a wrapper to the finalizer).
+            var planeLength = height * width;
+            var values = new float[2L * pairs.Length * planeLength];
+            var handle = GCHandle.Alloc(values, GCHandleType.Pinned);
             try
             {
-                using (var storage = planes.storage<float>())
+                var basePtr = handle.AddrOfPinnedObject();
+                // The pixel values of stored flow: v / 255 · 2·bound − bound (FlowQuantization.Dequantize, as the loader does it).
+                var (scale, offset) = settings.Quantized ? (2 * settings.Bound / 255.0, -settings.Bound) : (1.0, 0.0);
+                for (var t = 0; t < pairs.Length; t++)
                 {
-                    var basePtr = storage.data_ptr();
-                    var planeBytes = (long)height * width * sizeof(float);
-                    // The pixel values of stored flow: v / 255 · 2·bound − bound (FlowQuantization.Dequantize, as the loader does it).
-                    var (scale, offset) = settings.Quantized ? (2 * settings.Bound / 255.0, -settings.Bound) : (1.0, 0.0);
-                    for (var t = 0; t < pairs.Length; t++)
+                    var split = Cv2.Split(_flowCache[pairs[t]]);
+                    try
                     {
-                        var split = Cv2.Split(_flowCache[pairs[t]]);
-                        try
+                        for (var c = 0; c < 2; c++)
                         {
-                            for (var c = 0; c < 2; c++)
-                            {
-                                using var destination = Mat.FromPixelData(height, width, MatType.CV_32FC1, basePtr + (nint)(((long)c * pairs.Length + t) * planeBytes));
-                                split[c].ConvertTo(destination, MatType.CV_32FC1, scale, offset);
-                            }
-                        }
-                        finally
-                        {
-                            foreach (var m in split) m.Dispose();
+                            using var destination = Mat.FromPixelData(height, width, MatType.CV_32FC1,
+                                basePtr + (nint)(((long)c * pairs.Length + t) * planeLength * sizeof(float)));
+                            split[c].ConvertTo(destination, MatType.CV_32FC1, scale, offset);
                         }
                     }
+                    finally
+                    {
+                        foreach (var m in split) m.Dispose();
+                    }
                 }
-                using var pixels = planes;
-                return ClipTransforms.NormalizeFlow(pixels, settings.Bound);
             }
-            catch
+            finally
             {
-                planes.Dispose();
-                throw;
+                handle.Free();
             }
+            using var pixels = tensor(values, [2, pairs.Length, height, width]);
+            return ClipTransforms.NormalizeFlow(pixels, settings.Bound);
         }
 
         /// <summary>Computes, stores (quantised and JPEG-coded when the settings say so) and resizes the flow of <paramref name="pairs"/>.</summary>

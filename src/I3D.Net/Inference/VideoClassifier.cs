@@ -82,7 +82,9 @@ public sealed partial class VideoClassifier : IDisposable
         Device = I3DRuntime.ResolveDevice(Options.Device);
         _model = model;
         _ownsModel = ownsModel;
-        _model.to(Device);
+        // Module.to replaces the parameters even on the same device: move only when needed.
+        if (_model.parameters().FirstOrDefault() is { } first && (first.device_type != Device.type || first.device_index != Device.index && Device.index >= 0))
+            _model.to(Device);
         _model.eval();
     }
 
@@ -192,7 +194,10 @@ public sealed partial class VideoClassifier : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (_ownsModel) _model.Dispose();
+        if (!_ownsModel) return;
+        // Module.Dispose releases the native module but leaves the parameter and buffer wrappers to the finalizer.
+        foreach (var tensor in _model.state_dict().Values) tensor.Dispose();
+        _model.Dispose();
     }
 
     /// <summary>The windows (frame indices at the options' rate) of a video with <paramref name="frames"/> frames.</summary>
