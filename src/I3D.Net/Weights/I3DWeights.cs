@@ -5,6 +5,11 @@ namespace I3D.Net.Weights;
 /// <see cref="ImageNetInitialization"/> inflates, with their metadata. SHA-256 digests are given only where this
 /// library could compute them from the published files; the rest are <see langword="null"/>, not guessed.
 /// </summary>
+/// <remarks>
+/// <c>InceptionI3D.FromPretrained</c> and <c>TwoStreamI3D.FromPretrained</c> take the I3D descriptors: they download
+/// the data shard, verify every tensor against the checkpoint's <c>.index</c> (shipped inside I3D.Net; its SHA-256 is
+/// the one below) and cache a converted copy (see <see cref="PretrainedWeights"/>).
+/// </remarks>
 public static class I3DWeights
 {
     /// <summary>The commit of google-deepmind/kinetics-i3d the checkpoint URLs are pinned to.</summary>
@@ -86,6 +91,7 @@ public static class I3DWeights
         Accuracy = new ReportedAccuracy("Kinetics-400", "test", 74.2, 91.3, PaperResults),
         License = "Apache-2.0",
         Source = new Uri(DeepMindSource),
+        Streams = new[] { Kinetics400Rgb, Kinetics400Flow },
     };
 
     /// <summary>

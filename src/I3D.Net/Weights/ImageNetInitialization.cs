@@ -60,7 +60,10 @@ public static class ImageNetInitialization
     }
 
     /// <summary>Creates an <see cref="InceptionI3D"/> from a GoogLeNet weights file on disk, with fresh logits.</summary>
-    /// <param name="googLeNetPath">torchvision's <c>googlenet-1378be20.pth</c> or a compatible PyTorch zip state dict.</param>
+    /// <param name="googLeNetPath">
+    /// torchvision's <c>googlenet-1378be20.pth</c> or a compatible PyTorch zip state dict; or a safetensors file with
+    /// GoogLeNet's state dict, or with an ImageNet-initialised I3D's (as <c>Checkpoints.Save</c> writes it; its logits are replaced).
+    /// </param>
     /// <param name="numClasses">Classes of the new logits layer.</param>
     /// <param name="inChannels">3 for RGB; 2 for flow.</param>
     /// <param name="options">Model options; the reference's when <see langword="null"/>.</param>
@@ -70,7 +73,7 @@ public static class ImageNetInitialization
     public static InceptionI3D CreateInceptionI3D(string googLeNetPath, int numClasses = 400, int inChannels = 3,
         InceptionI3DOptions? options = null, InflationMode mode = InflationMode.RepeatAndDivide)
     {
-        var googLeNet = PyTorchStateDict.Load(googLeNetPath);
+        var googLeNet = LoadSource(googLeNetPath);
         try
         {
             return Build(googLeNet, googLeNetPath, numClasses, inChannels, options, mode);
@@ -97,7 +100,10 @@ public static class ImageNetInitialization
     }
 
     /// <summary>Creates a <see cref="TwoStreamI3D"/> from a GoogLeNet weights file on disk.</summary>
-    /// <param name="googLeNetPath">torchvision's <c>googlenet-1378be20.pth</c> or a compatible PyTorch zip state dict.</param>
+    /// <param name="googLeNetPath">
+    /// torchvision's <c>googlenet-1378be20.pth</c> or a compatible PyTorch zip state dict; or a safetensors file with
+    /// GoogLeNet's state dict, or with an ImageNet-initialised I3D's (as <c>Checkpoints.Save</c> writes it; its logits are replaced).
+    /// </param>
     /// <param name="numClasses">Classes of the new logits layers.</param>
     /// <param name="options">Options of both streams; the reference's when <see langword="null"/>.</param>
     /// <param name="fusion">How the streams' logits are fused.</param>
@@ -106,7 +112,7 @@ public static class ImageNetInitialization
     public static TwoStreamI3D CreateTwoStream(string googLeNetPath, int numClasses = 400, InceptionI3DOptions? options = null,
         StreamFusion fusion = StreamFusion.Sum, InflationMode mode = InflationMode.RepeatAndDivide)
     {
-        var googLeNet = PyTorchStateDict.Load(googLeNetPath);
+        var googLeNet = LoadSource(googLeNetPath);
         try
         {
             var rgb = Build(googLeNet, googLeNetPath, numClasses, 3, options, mode);
@@ -119,10 +125,38 @@ public static class ImageNetInitialization
         }
     }
 
+    /// <summary>A PyTorch file as before, or a safetensors file (this library's own format): GoogLeNet's or an I3D's state dict.</summary>
+    static Dictionary<string, Tensor> LoadSource(string path) =>
+        File.Exists(path) && Checkpoints.DetectFormat(path) == CheckpointFormat.SafeTensors
+            ? SafeTensors.SafeTensorsFile.Load(path)
+            : PyTorchStateDict.Load(path);
+
+    /// <summary>The key that tells an already inflated I3D state dict (e.g. saved by <c>Checkpoints.Save</c> after <c>FromImageNet</c>) from GoogLeNet's.</summary>
+    const string I3DStemKey = "Conv3d_1a_7x7.conv3d.weight";
+
+    /// <summary>
+    /// An I3D state dict used as the ImageNet starting point: every key but the logits, the stem averaged to
+    /// <paramref name="inChannels"/> where it has another number of input channels (as inflation does for flow).
+    /// </summary>
+    static Dictionary<string, Tensor> FromI3D(IReadOnlyDictionary<string, Tensor> i3d, int inChannels)
+    {
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (key, value) in i3d)
+        {
+            if (key.StartsWith("logits.", StringComparison.Ordinal)) continue;
+            result[key] = key == I3DStemKey && value.dim() == 5 && value.shape[1] != inChannels
+                ? Inflation.AverageInputChannels(value, inChannels)
+                : value.clone();
+        }
+        return result;
+    }
+
     static InceptionI3D Build(IReadOnlyDictionary<string, Tensor> googLeNet, string source, int numClasses, int inChannels,
         InceptionI3DOptions? options, InflationMode mode)
     {
-        var inflated = GoogLeNetInflation.ToI3DStateDict(googLeNet, inChannels, mode, source);
+        var inflated = googLeNet.ContainsKey(I3DStemKey)
+            ? FromI3D(googLeNet, inChannels)
+            : GoogLeNetInflation.ToI3DStateDict(googLeNet, inChannels, mode, source);
         var model = new InceptionI3D(numClasses, inChannels, options);
         try
         {

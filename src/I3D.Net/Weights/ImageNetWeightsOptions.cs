@@ -9,8 +9,10 @@ namespace I3D.Net.Weights;
 public sealed record ImageNetWeightsOptions
 {
     /// <summary>
-    /// An explicit GoogLeNet state-dict file (PyTorch zip). It is used as given — not hash-checked, so a re-saved
-    /// copy works — but its keys and shapes are still verified.
+    /// An explicit weights file, used as given — not hash-checked, so a re-saved copy works — but with its keys and
+    /// shapes verified: GoogLeNet's state dict as a PyTorch zip or as safetensors, or this library's own safetensors of
+    /// an ImageNet-initialised <c>InceptionI3D</c> (as <c>Checkpoints.Save</c> writes it after <c>FromImageNet</c>),
+    /// whose logits are replaced and whose first kernel is averaged to the wanted input channels (RGB → flow).
     /// </summary>
     public string? WeightsPath { get; init; }
 

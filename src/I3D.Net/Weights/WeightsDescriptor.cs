@@ -44,4 +44,10 @@ public sealed record WeightsDescriptor
 
     /// <summary>Where the weights are published and described.</summary>
     public required Uri Source { get; init; }
+
+    /// <summary>
+    /// For two-stream weights (<see cref="Architecture"/> <c>TwoStreamI3D</c>), the descriptors of the RGB and the flow
+    /// stream, in that order; <see langword="null"/> for single-stream weights.
+    /// </summary>
+    public IReadOnlyList<WeightsDescriptor>? Streams { get; init; }
 }

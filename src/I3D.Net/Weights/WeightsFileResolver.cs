@@ -8,7 +8,7 @@ namespace I3D.Net.Weights;
 /// </summary>
 internal static class WeightsFileResolver
 {
-    static readonly Lazy<HttpClient> SharedClient = new(() => new HttpClient { Timeout = TimeSpan.FromMinutes(30) });
+    internal static readonly Lazy<HttpClient> SharedClient = new(() => new HttpClient { Timeout = TimeSpan.FromMinutes(30) });
 
     /// <summary>The default cache folder: <c>$I3D_NET_HOME</c>, else <c>$XDG_CACHE_HOME/i3d-net</c>, else <c>~/.cache/i3d-net</c>.</summary>
     internal static string DefaultCacheDirectory(Func<string, string?> getEnvironmentVariable, string homeDirectory)
@@ -29,10 +29,13 @@ internal static class WeightsFileResolver
         if (File.Exists(target))
         {
             var digest = await HashFileAsync(target, cancellationToken).ConfigureAwait(false);
-            if (!Matches(file, digest))
+            var recorded = RecordedDigest(file, target);
+            if (!Matches(file, digest) || (recorded is not null && recorded != digest))
                 throw new InvalidDataException(
-                    $"The cached weights file '{target}' has SHA-256 {digest}, but {Expected(file)} is expected: it is corrupt or a " +
-                    "different file. Delete it to download it again, or pass it explicitly (ImageNetWeightsOptions.WeightsPath) to use it unverified.");
+                    $"The cached weights file '{target}' has SHA-256 {digest}, but {recorded ?? Expected(file)} is expected" +
+                    (recorded is null ? string.Empty : $" (recorded in '{target}{DigestSuffix}' when it was first verified)") +
+                    ": it is corrupt or a different file. Delete it to download it again, or pass it explicitly (ImageNetWeightsOptions.WeightsPath) to use it unverified.");
+            RecordDigest(file, target, digest);
             return target;
         }
 
@@ -68,6 +71,7 @@ internal static class WeightsFileResolver
                     $"nothing was written to '{cacheDirectory}'.");
 
             File.Move(temp, target, overwrite: true);
+            RecordDigest(file, target, digest);
             return target;
         }
         finally
@@ -85,6 +89,30 @@ internal static class WeightsFileResolver
             $"Download {file.Url} on a machine with internet access and put it in '{cacheDirectory}' " +
             "(or set I3D_NET_HOME to the folder that holds it, or pass its path as ImageNetWeightsOptions.WeightsPath).",
             Path.Combine(cacheDirectory, fileName), inner);
+    }
+
+    /// <summary>
+    /// The suffix of the file beside a cached download that records its full SHA-256 where the descriptor knows only a
+    /// prefix (torchvision's <c>googlenet-1378be20.pth</c>: 32 bits): checked on first download, it pins the whole digest.
+    /// </summary>
+    internal const string DigestSuffix = ".sha256";
+
+    /// <summary>The digest recorded beside <paramref name="target"/>, when the descriptor has no full digest and one was recorded.</summary>
+    static string? RecordedDigest(WeightsFile file, string target)
+    {
+        var sidecar = target + DigestSuffix;
+        if (file.Sha256 is not null || !File.Exists(sidecar)) return null;
+        var text = File.ReadAllText(sidecar).Trim().ToLowerInvariant();
+        if (text.Length != 64 || !text.All(Uri.IsHexDigit))
+            throw new InvalidDataException($"'{sidecar}' should hold the 64-hex-digit SHA-256 of '{target}' but holds '{text}'. Delete both to download the file again.");
+        return text;
+    }
+
+    /// <summary>Records the full digest of a file verified only by a prefix, so later uses check all 256 bits.</summary>
+    static void RecordDigest(WeightsFile file, string target, string digest)
+    {
+        if (file.Sha256 is null && !File.Exists(target + DigestSuffix))
+            AtomicFile.Write(target + DigestSuffix, s => s.Write(System.Text.Encoding.ASCII.GetBytes(digest + "\n")));
     }
 
     static bool Matches(WeightsFile file, string digest) =>

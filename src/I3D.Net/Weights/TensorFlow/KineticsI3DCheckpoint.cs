@@ -179,8 +179,28 @@ public static partial class KineticsI3DCheckpoint
     public static Dictionary<string, Tensor> LoadStateDict(TensorFlowCheckpoint checkpoint)
     {
         var map = Map(checkpoint);
-        using var scope = torch.NewDisposeScope();
         var raw = checkpoint.ReadAll(map.Variables.Select(v => v.TensorFlowName));
+        try
+        {
+            return ToStateDict(map, raw);
+        }
+        finally
+        {
+            foreach (var t in raw.Values)
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Converts variables already read from a checkpoint (in TensorFlow's layout, keyed by variable name; at least
+    /// every one of <see cref="KineticsI3DCheckpointMap.Variables"/>) to the pytorch-i3d state dict. The caller keeps
+    /// ownership of <paramref name="raw"/>; the result is new tensors.
+    /// </summary>
+    internal static Dictionary<string, Tensor> ToStateDict(KineticsI3DCheckpointMap map, IReadOnlyDictionary<string, Tensor> raw)
+    {
+        using var scope = torch.NewDisposeScope();
         var converted = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var variable in map.Variables)
         {

@@ -17,20 +17,24 @@ public sealed class TensorFlowCheckpoint
 
     private const int BundleVersion = 1;
     private readonly Dictionary<string, TensorFlowTensorInfo> _byName;
+    private readonly string? _indexPath;
+    private readonly IReadOnlyList<string>? _dataPaths;
 
-    private TensorFlowCheckpoint(string prefix, int shardCount, List<TensorFlowTensorInfo> tensors)
+    private TensorFlowCheckpoint(string prefix, int shardCount, List<TensorFlowTensorInfo> tensors, string? indexPath = null, IReadOnlyList<string>? dataPaths = null)
     {
         Prefix = prefix;
         ShardCount = shardCount;
         Tensors = tensors.AsReadOnly();
         _byName = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _indexPath = indexPath;
+        _dataPaths = dataPaths;
     }
 
     /// <summary>The checkpoint prefix, e.g. <c>/models/rgb_imagenet/model.ckpt</c>.</summary>
     public string Prefix { get; }
 
     /// <summary>The index file, <c>&lt;prefix&gt;.index</c>.</summary>
-    public string IndexPath => Prefix + ".index";
+    public string IndexPath => _indexPath ?? Prefix + ".index";
 
     /// <summary>Number of data shards.</summary>
     public int ShardCount { get; }
@@ -63,7 +67,43 @@ public sealed class TensorFlowCheckpoint
             throw new InvalidDataException($"TensorFlow index '{indexPath}' is {length} bytes, above the {MaxIndexBytes}-byte limit for an index file.");
         }
 
-        var entries = SortedTableReader.ReadAll(File.ReadAllBytes(indexPath), indexPath);
+        return Parse(File.ReadAllBytes(indexPath), indexPath, prefix, null, null);
+    }
+
+    /// <summary>
+    /// Opens a checkpoint from index bytes the caller trusts (e.g. a published index shipped with I3D.Net) whose data
+    /// shards are at <paramref name="dataPaths"/>, so every tensor read is verified against that index, not against
+    /// whatever index lies beside the data.
+    /// </summary>
+    /// <param name="index">The index file's bytes.</param>
+    /// <param name="indexName">How messages name the index.</param>
+    /// <param name="dataPaths">The data file of each shard, in shard order.</param>
+    internal static TensorFlowCheckpoint OpenTrusted(byte[] index, string indexName, IReadOnlyList<string> dataPaths)
+    {
+        var checkpoint = Parse(index, indexName, indexName, indexName, dataPaths);
+        if (checkpoint.ShardCount != dataPaths.Count)
+        {
+            throw new InvalidDataException($"TensorFlow index '{indexName}' describes {checkpoint.ShardCount} data shard(s), but {dataPaths.Count} data file(s) were given.");
+        }
+
+        return checkpoint;
+    }
+
+    /// <summary>The number of bytes each shard must hold at least: the end of its last tensor.</summary>
+    internal long[] ShardLengths()
+    {
+        var lengths = new long[ShardCount];
+        foreach (var t in Tensors)
+        {
+            lengths[t.ShardId] = Math.Max(lengths[t.ShardId], t.Offset + t.Size);
+        }
+
+        return lengths;
+    }
+
+    private static TensorFlowCheckpoint Parse(byte[] index, string indexPath, string prefix, string? indexName, IReadOnlyList<string>? dataPaths)
+    {
+        var entries = SortedTableReader.ReadAll(index, indexPath);
         if (entries.Count == 0 || entries[0].Key.Length != 0)
         {
             throw new InvalidDataException($"TensorFlow index '{indexPath}' has no bundle header (the entry with the empty key); it is not a V2 checkpoint index.");
@@ -84,7 +124,7 @@ public sealed class TensorFlowCheckpoint
             }
         }
 
-        return new TensorFlowCheckpoint(prefix, shardCount, tensors);
+        return new TensorFlowCheckpoint(prefix, shardCount, tensors, indexName, dataPaths);
     }
 
     /// <summary>Looks up a variable by name.</summary>
@@ -97,7 +137,7 @@ public sealed class TensorFlowCheckpoint
     /// <summary>The data file of a shard: <c>&lt;prefix&gt;.data-NNNNN-of-MMMMM</c>.</summary>
     /// <param name="shard">The shard number.</param>
     /// <returns>The file path.</returns>
-    public string DataPath(int shard) => $"{Prefix}.data-{shard:D5}-of-{ShardCount:D5}";
+    public string DataPath(int shard) => _dataPaths?[shard] ?? $"{Prefix}.data-{shard:D5}-of-{ShardCount:D5}";
 
     /// <summary>Reads one variable onto the CPU in TensorFlow's layout, verifying its CRC-32C.</summary>
     /// <param name="name">The full variable name.</param>

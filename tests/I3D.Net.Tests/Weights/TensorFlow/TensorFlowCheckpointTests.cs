@@ -225,8 +225,11 @@ public sealed class TensorFlowCheckpointTests : IDisposable
     {
         Crc32C.Compute("123456789"u8).Should().Be(0xE3069283);
         Crc32C.Compute([]).Should().Be(0u);
+        // RFC 3720 (iSCSI) B.4 test vectors.
+        Crc32C.Compute(new byte[32]).Should().Be(0x8A9136AA);
+        Crc32C.Compute(Enumerable.Repeat((byte)0xFF, 32).ToArray()).Should().Be(0x62A8AB43);
+        Crc32C.Compute(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()).Should().Be(0x46DD794E);
         var data = Enumerable.Range(0, 1000).Select(i => (byte)(i * 31)).ToArray();
-        Crc32C.Compute(data).Should().Be(~Crc32C.UpdateTable(~0u, data), "hardware and table paths agree");
         Crc32C.Compute(data.AsSpan(0, 300), data.AsSpan(300)).Should().Be(Crc32C.Compute(data));
         foreach (var crc in new uint[] { 0, 1, 0xE3069283, uint.MaxValue })
         {
