@@ -85,4 +85,27 @@ public sealed class VideoClassifierLoadTests : IDisposable
         FluentActions.Invoking(() => VideoClassifier.Load(_folder.File("missing.safetensors")))
             .Should().Throw<FileNotFoundException>().WithMessage("*missing.safetensors*");
     }
+
+    [Fact]
+    public void FromPretrained_builds_a_classifier_with_the_weights_class_names_and_conventions()
+    {
+        var video = InferenceTestData.WriteMovingTexture(_folder.File("v.avi"), frames: 8);
+        var path = _folder.File("kinetics400-rgb.safetensors");
+        using (var model = new InceptionI3D(numClasses: 400))
+            Checkpoints.Save(model, path);
+        var pretrained = new PretrainedWeightsOptions { WeightsPath = path, CacheDirectory = _folder.File("cache"), AllowDownload = false };
+
+        using var classifier = VideoClassifier.FromPretrained(I3DWeights.Kinetics400Rgb, InferenceTestData.Small, pretrained);
+        classifier.ClassNames.Should().Equal(KineticsClasses.Kinetics400);
+        classifier.ReadsFlow.Should().BeFalse();
+        var prediction = classifier.Predict(video);
+        prediction.Top.Should().HaveCount(5).And.OnlyContain(s => KineticsClasses.Kinetics400[s.Index] == s.Name);
+        prediction.Logits.Should().HaveCount(400);
+
+        using var defaults = VideoClassifier.FromPretrained(I3DWeights.Kinetics400Rgb, pretrained: pretrained);
+        defaults.Options.Should().Be(VideoClassifierOptions.Default with { CropSize = 224, FramesPerSecond = 25 }, "the Kinetics conventions");
+        VideoClassifier.KineticsFlow.Bound.Should().Be(20);
+        VideoClassifier.KineticsFlow.Quantized.Should().BeFalse();
+    }
 }
+
