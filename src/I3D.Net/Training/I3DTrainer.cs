@@ -51,7 +51,7 @@ public sealed class I3DTrainer
 
     /// <summary>The device for a device option: the named one, else CUDA when available, else CPU.</summary>
     public static Device ResolveDevice(string? device) =>
-        device is not null ? new Device(device) : I3DRuntime.ResolveDevice(ComputeDevice.Auto);
+        device is not null ? I3DRuntime.ResolveDevice(device) : I3DRuntime.ResolveDevice(ComputeDevice.Auto);
 
     /// <summary>
     /// Trains on <paramref name="train"/>, validating on <paramref name="validation"/> after epochs. With checkpointing
