@@ -105,19 +105,27 @@ public sealed partial class DocsSnippetTests
 
     internal static IReadOnlyList<Diagnostic> Compile(Snippet snippet)
     {
-        var options = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
-        var tree = CSharpSyntaxTree.ParseText(snippet.Code, options, path: snippet.ToString());
         if (snippet.Fragment)
-            return tree.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            return Parse(snippet).GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        return CreateCompilation(snippet).GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+    }
+
+    /// <summary>The snippet as the Program.cs of a console app (a library when it has no top-level statements).</summary>
+    internal static CSharpCompilation CreateCompilation(Snippet snippet)
+    {
+        var tree = Parse(snippet);
         // The implicit usings of a `dotnet new console` app.
         var implicitUsings = CSharpSyntaxTree.ParseText(
             "global using System; global using System.IO; global using System.Linq; global using System.Collections.Generic; " +
-            "global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;", options);
+            "global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;", ParseOptions);
         var hasStatements = tree.GetCompilationUnitRoot().Members.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().Any();
-        var compilation = CSharpCompilation.Create("Snippet", [tree, implicitUsings], References.Value,
+        return CSharpCompilation.Create("Snippet" + Guid.NewGuid().ToString("N"), [tree, implicitUsings], References.Value,
             new CSharpCompilationOptions(hasStatements ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        return compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
     }
+
+    private static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
+
+    private static SyntaxTree Parse(Snippet snippet) => CSharpSyntaxTree.ParseText(snippet.Code, ParseOptions, path: snippet.ToString());
 
     private static MetadataReference[] LoadReferences()
     {
