@@ -78,7 +78,7 @@ public sealed partial class VideoClassifier : IDisposable
             throw new ArgumentException("Every class name must be non-empty.", nameof(classNames));
         flow?.Validate();
         ClassNames = classNames.ToArray();
-        Flow = ReadsFlow ? flow ?? DefaultFlow : null;
+        Flow = ReadsFlow ? Options.Flow ?? flow ?? DefaultFlow : null;
         Device = I3DRuntime.ResolveDevice(Options.Device);
         _model = model;
         _ownsModel = ownsModel;

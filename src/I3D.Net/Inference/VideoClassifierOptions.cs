@@ -53,6 +53,13 @@ public sealed record VideoClassifierOptions
     /// <summary>Frame pairs handed to the optical-flow method at once (two-stream and flow models).</summary>
     public int FlowBatchSize { get; init; } = 8;
 
+    /// <summary>
+    /// How to compute optical flow for flow and two-stream models, overriding what the checkpoint recorded (null: the
+    /// checkpoint's <see cref="Flow.FlowSettings"/>, else <see cref="VideoClassifier.DefaultFlow"/>). Set it only for
+    /// weights whose training flow was made differently from what they record.
+    /// </summary>
+    public Flow.FlowSettings? Flow { get; init; }
+
     /// <summary>The options for a set of published weights: their frame rate; short side 256 and crop of their size.</summary>
     /// <param name="conventions">The weights' input conventions, e.g. <c>I3DWeights.Kinetics400Rgb.Input</c>.</param>
     public static VideoClassifierOptions For(InputConventions conventions)
@@ -83,5 +90,6 @@ public sealed record VideoClassifierOptions
         Require(Enum.IsDefined(Device), nameof(Device), Device, "Auto, Cpu or Cuda");
         Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
         Require(FlowBatchSize >= 1, nameof(FlowBatchSize), FlowBatchSize, "at least 1");
+        Flow?.Validate();
     }
 }
