@@ -141,7 +141,7 @@ static class ConsumerSetup
         using (var model = new InceptionI3D(numClasses: 400))
             Checkpoints.Save(model, weights, KineticsClasses.Kinetics400);
         using var capture = new VideoCapture(gif);
-        using var writer = new VideoWriter(mp4, FourCC.MP4V, 25, new OpenCvSharp.Size(224, 224));
+        using var writer = new VideoWriter(mp4, FourCC.FromString("mp4v"), 25, new OpenCvSharp.Size(224, 224));
         if (!capture.IsOpened() || !writer.IsOpened())
             throw new InvalidOperationException($"OpenCV cannot read '{gif}' or write '{mp4}'.");
         using var frame = new Mat();
@@ -177,6 +177,6 @@ grep -qx 'train loss finite: True' <<<"$output" || fail "expected a finite train
 [[ $(grep -c '^top: ' <<<"$output") == 5 ]] || fail "expected the top-5 classes of the cricket clip"
 while read -r name; do
   grep -qxF "$name" "$repo/src/I3D.Net/Weights/Resources/kinetics400_classes.txt" || fail "'$name' is not a Kinetics-400 class"
-done < <(sed -n 's/^top: \(.*\) [0-9.,]* \{0,1\}%$/\1/p' <<<"$output")
+done < <(sed -n 's/^top: \(.*\) [0-9][0-9.,]* \{0,1\}%$/\1/p' <<<"$output")
 grep -qx 'classified frames: 79' <<<"$output" || fail "expected the whole 79-frame clip to be classified"
 say "passed"

@@ -43,7 +43,7 @@ public sealed class FirstClassificationTests : IDisposable
         var gif = DataTestFiles.FixturePath("kinetics-i3d", "v_CricketShot_g04_c01_rgb.gif");
         using var capture = new VideoCapture(gif);
         Skip.IfNot(capture.IsOpened(), "OpenCV cannot read GIFs here");
-        using var writer = new VideoWriter(path, FourCC.MP4V, 25, new OpenCvSharp.Size(224, 224));
+        using var writer = new VideoWriter(path, FourCC.FromString("mp4v"), 25, new OpenCvSharp.Size(224, 224));
         Skip.IfNot(writer.IsOpened(), "OpenCV cannot write MPEG-4 here");
         using var frame = new Mat();
         var frames = 0;
