@@ -7,6 +7,8 @@
 #   4. ComputeFlow: Farneback on the dataset's videos -> flow folders; a second run skips them all
 #   5. Hosted: one epoch through the generic host, options bound from the command line
 #   6. FineTune: one epoch on the demo's path/label lists, then --resume to a second epoch
+#   7. ComputeFlow + FineTune two-stream on a class-folder dataset (train|val/<class>/clipN.mp4, the same clip names in
+#      every class): mirrored flow folders with flow.json, found by --flow-root, one epoch end to end
 set -euo pipefail
 start=$(date +%s)
 cd "$(dirname "$0")/.."
@@ -74,4 +76,27 @@ expect "$out" 'resumed from .*checkpoint-000000004' "FineTune did not resume fro
 expect "$out" 'Completed after 2 epoch\(s\), 8 steps' "FineTune did not continue to step 8"
 [[ -s "$work/finetune/model.safetensors" ]] || fail "FineTune wrote no model.safetensors"
 say "FineTune: one epoch, resumed to two"
+
+# 7. The documented two-stream workflow on a class-folder dataset: ComputeFlow on its root, FineTune with --flow-root.
+cf="$work/classes"
+for c in move_left move_right; do
+  mkdir -p "$cf/train/$c" "$cf/val/$c"
+  for i in 0 1 2; do cp "$work/demo/data/$c/${c}_00$i.mp4" "$cf/train/$c/clip$i.mp4"; done
+  cp "$work/demo/data/$c/${c}_003.mp4" "$cf/val/$c/clip0.mp4"
+done
+out=$(dotnet "$(bin ComputeFlow)" "$cf" --out "$work/classes-flow" --method farneback 2>&1) || { echo "$out"; fail "ComputeFlow on the class folders failed"; }
+expect "$out" 'done in .*: 8 extracted \(120 pairs' "ComputeFlow did not extract the 8 class-folder videos"
+expect "$out" '\[8/8 \(100 %\), [0-9:]+ elapsed, about 0:00:00 left\]' "ComputeFlow printed no progress with the time left"
+for f in train/move_left/clip0 train/move_right/clip0 val/move_left/clip0; do
+  [[ $(ls "$work/classes-flow/$f" | grep -c '^flow_x_') -eq 15 ]] || fail "$f has not 15 flow_x_ images (the tree is not mirrored)"
+  grep -q '"sourceFps": 25' "$work/classes-flow/$f/flow.json" || fail "$f/flow.json does not record the video's 25 fps"
+done
+out=$(dotnet "$(bin FineTune)" --data "$cf" --format folders --modality two-stream --flow-root "$work/classes-flow" --init scratch \
+  --batch 2 --frames 8 --crop 32 --workers 1 --epochs 1 --out "$work/finetune-two-stream" 2>&1) || { echo "$out"; fail "FineTune two-stream failed"; }
+expect "$out" 'flow: .*Farneback.*25 fps' "FineTune did not report the flow settings it found"
+expect "$out" '\[3/3 \(100 %\), .* left\] epoch 1/1 batch 3/3' "FineTune printed no progress with the time left"
+expect "$out" 'Completed after 1 epoch\(s\), 3 steps' "FineTune two-stream did not train 3 steps"
+expect "$out" 'validation \(2 videos\): top-1' "FineTune two-stream printed no validation metrics"
+[[ -s "$work/finetune-two-stream/model.safetensors" ]] || fail "FineTune two-stream wrote no model.safetensors"
+say "ComputeFlow + FineTune two-stream on class folders: mirrored flow, flow.json, one epoch"
 say "passed"

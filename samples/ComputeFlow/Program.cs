@@ -1,16 +1,18 @@
-// ComputeFlow: videos -> optical-flow folders in the layout the data pipeline and mmaction2 read:
-// <out>/<video name>/flow_x_00001.jpg, flow_y_00001.jpg, … (one pair per consecutive frame pair, clipped to ±20 px and
-// quantised to 8 bits), with the library's FlowExtractor: TV-L1 on the CPU or a CUDA GPU, or OpenCV's Farneback.
-// Finished videos (a .done marker) are skipped, so an interrupted run resumes.
+// ComputeFlow: videos -> optical-flow folders in the layout the data pipeline and mmaction2 read, mirroring the
+// dataset tree: <out>/train/walk/clip0/flow_x_00001.jpg, flow_y_00001.jpg, … for train/walk/clip0.mp4 (one pair per
+// consecutive frame pair, clipped to ±20 px and quantised to 8 bits) plus flow.json (method, settings and the video's
+// frame rate, which the loader uses to align flow with RGB), with the library's FlowExtractor: TV-L1 on the CPU or a
+// CUDA GPU, or OpenCV's Farneback. Finished videos (a .done marker) are skipped, so an interrupted run resumes.
 //   dotnet run --project samples/ComputeFlow -- videos/ --out flow/ [--method farneback] [--tvl1 fast] [--device cuda]
+// FineTune then finds the flow with --flow-root flow/ (VideoAnnotations.WithFlowRoot).
 using System.CommandLine;
 using System.Diagnostics;
 using I3D.Net.Flow;
 using I3D.Net.Runtime;
 using I3D.Net.Samples;
 
-var inputs = new Argument<string[]>("inputs") { Description = "video files, or folders searched recursively for video files", Arity = ArgumentArity.OneOrMore };
-var output = new Option<DirectoryInfo>("--out", "-o") { Description = "output folder; each video gets <out>/<file name without extension>/", Required = true };
+var inputs = new Argument<string[]>("inputs") { Description = "dataset folders (searched recursively; the tree is mirrored under --out) or video files", Arity = ArgumentArity.OneOrMore };
+var output = new Option<DirectoryInfo>("--out", "-o") { Description = "output folder; <folder>/a/b.mp4 gets <out>/a/b/, a video file given alone <out>/<name>/", Required = true };
 var method = new Option<string>("--method") { Description = "tvl1 (the reference's flow) or farneback (OpenCV, fast, CPU)", DefaultValueFactory = _ => "tvl1" };
 method.AcceptOnlyFromAmong("tvl1", "farneback");
 var parallel = new Option<int>("--parallel") { Description = "videos processed at once", DefaultValueFactory = _ => 1 };
@@ -21,14 +23,14 @@ var root = new RootCommand("Computes optical flow for videos into flow_x_/flow_y
 root.SetAction(async (parse, ct) =>
 {
     var target = I3DRuntime.ResolveDevice(parse.GetValue(device));
-    string[] extensions = [".mp4", ".avi", ".mkv", ".webm", ".mov", ".gif"];
-    var videos = new List<string>();
+    var folders = new List<string>();
+    var files = new List<string>();
     foreach (var input in parse.GetRequiredValue(inputs))
     {
         if (Directory.Exists(input))
-            videos.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Where(f => extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).Order());
+            folders.Add(input);
         else if (File.Exists(input))
-            videos.Add(input);
+            files.Add(input);
         else
         {
             Console.Error.WriteLine($"error: '{input}' is neither a file nor a folder.");
@@ -38,24 +40,30 @@ root.SetAction(async (parse, ct) =>
     var useTvL1 = parse.GetValue(method) == "tvl1";
     IOpticalFlow flow = useTvL1 ? new TvL1OpticalFlow(parse.GetValue(tvl1).ToOptions()) : new FarnebackOpticalFlow();
     var outDir = parse.GetRequiredValue(output).FullName;
-    Console.WriteLine($"{(useTvL1 ? $"TV-L1 ({parse.GetValue(tvl1)})" : "Farneback")} on {(useTvL1 ? target.type.ToString() : "CPU")}: {videos.Count} video(s) -> {outDir}");
     var extractor = new FlowExtractor(flow, new FlowExtractionOptions { MaxDegreeOfParallelism = Math.Max(1, parse.GetValue(parallel)), Device = target });
+    Console.WriteLine($"{extractor.Settings} on {(useTvL1 ? target.type.ToString() : "CPU")}: {string.Join(", ", folders.Concat(files))} -> {outDir}");
     var watch = Stopwatch.StartNew();
     var pairs = 0L;
-    var progress = new ConsoleProgress(p =>
+    var console = ConsoleProgress.ForFlow();
+    var progress = new InlineProgress<FlowExtractionProgress>(p =>
     {
         Interlocked.Add(ref pairs, p.Status == FlowVideoStatus.Extracted ? p.FramePairs : 0);
-        Console.WriteLine($"[{p.VideosCompleted}/{p.VideosTotal}] {p.VideoPath}: {p.Status}"
-            + (p.Status == FlowVideoStatus.Failed ? $": {p.Error}" : $" ({p.FramePairs} pairs)"));
+        console.Report(p);
     });
     try
     {
-        var summary = await extractor.ExtractAsync(videos, outDir, progress, ct);
-        Console.WriteLine($"done in {watch.Elapsed.TotalSeconds:F1} s: {summary.Extracted.Count} extracted ({pairs} pairs, "
-            + $"{pairs / Math.Max(1e-9, watch.Elapsed.TotalSeconds):F1} pairs/s), {summary.Skipped.Count} skipped (already complete), {summary.Failed.Count} failed");
-        return summary.Failed.Count == 0 ? 0 : 1;
+        var (extracted, skipped, failed) = (0, 0, 0);
+        foreach (var folder in folders)
+            Add(await extractor.ExtractDatasetAsync(folder, outDir, progress, ct));
+        if (files.Count > 0)
+            Add(await extractor.ExtractAsync(files, outDir, progress, ct));
+        Console.WriteLine($"done in {watch.Elapsed.TotalSeconds:F1} s: {extracted} extracted ({pairs} pairs, "
+            + $"{pairs / Math.Max(1e-9, watch.Elapsed.TotalSeconds):F1} pairs/s), {skipped} skipped (already complete), {failed} failed");
+        return failed == 0 ? 0 : 1;
+
+        void Add(FlowExtractionSummary s) => (extracted, skipped, failed) = (extracted + s.Extracted.Count, skipped + s.Skipped.Count, failed + s.Failed.Count);
     }
-    catch (Exception e) when (e is FileNotFoundException or ArgumentException)
+    catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ArgumentException)
     {
         Console.Error.WriteLine($"error: {e.Message}");
         return 2;
@@ -64,7 +72,7 @@ root.SetAction(async (parse, ct) =>
 return await root.Parse(args).InvokeAsync();
 
 /// <summary>Reports on the calling thread.</summary>
-sealed class ConsoleProgress(Action<FlowExtractionProgress> report) : IProgress<FlowExtractionProgress>
+sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
 {
-    public void Report(FlowExtractionProgress value) => report(value);
+    public void Report(T value) => report(value);
 }

@@ -1,6 +1,7 @@
 // FineTune: fine-tunes I3D (RGB, flow or two-stream) on your videos and writes checkpoints you can resume from.
 //   dotnet run --project samples/FineTune -- --data ucf101/videos --format ucf101 --splits ucf101/splits --init imagenet
 //   dotnet run --project samples/FineTune -- --data ds --format list --train ds/train.txt --val ds/val.txt --modality two-stream --flow-root ds/flow
+//   dotnet run --project samples/ComputeFlow -- ds --out flow && dotnet run --project samples/FineTune -- --data ds --format folders --modality two-stream --flow-root flow
 //   dotnet run --project samples/FineTune -- … --init kinetics --weights rgb_imagenet/model.ckpt --precision BFloat16Mixed --device cuda
 //   (run the same command again with --resume to continue from the latest checkpoint in --out)
 using System.CommandLine;
@@ -24,7 +25,7 @@ var splits = new Option<DirectoryInfo?>("--splits") { Description = "the officia
 var split = new Option<int>("--split") { Description = "which official split (1-3)", DefaultValueFactory = _ => 1 };
 var modality = new Option<string>("--modality", "-m") { Description = "rgb, flow or two-stream", DefaultValueFactory = _ => "rgb" };
 modality.AcceptOnlyFromAmong("rgb", "flow", "two-stream");
-var flowRoot = new Option<DirectoryInfo?>("--flow-root") { Description = "flow folders laid out like the videos (<flow-root>/<relative path without extension>/x_00001.jpg; see samples/ComputeFlow)" };
+var flowRoot = new Option<DirectoryInfo?>("--flow-root") { Description = "the output of samples/ComputeFlow on the dataset: flow folders mirroring the videos (<flow-root>/<relative path without extension>/), found by WithFlowRoot" };
 var init = new Option<string>("--init") { Description = "imagenet (GoogLeNet inflated; cache or download), kinetics (a Kinetics checkpoint, --weights) or scratch", DefaultValueFactory = _ => "imagenet" };
 init.AcceptOnlyFromAmong("imagenet", "kinetics", "scratch");
 var weights = new Option<string?>("--weights", "-w") { Description = "with --init kinetics: the checkpoint (.safetensors, .pt/.pth, TensorFlow model.ckpt)" };
@@ -68,9 +69,11 @@ async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     {
         var flows = parse.GetValue(flowRoot)?.FullName
             ?? throw new ArgumentException($"--modality {mode} needs --flow-root (compute it with samples/ComputeFlow).");
-        string FlowOf(LabeledVideo v) => Path.Combine(flows, Path.ChangeExtension(Path.GetRelativePath(videoRoot, v.Path), null));
-        trainSet = trainSet.WithFlow(FlowOf);
-        valSet = valSet?.WithFlow(FlowOf);
+        // By convention: each video's folder is the longest trailing part of its path found under the flow root.
+        trainSet = trainSet.WithFlowRoot(flows);
+        valSet = valSet?.WithFlowRoot(flows);
+        var settings = I3D.Net.Flow.FlowSettings.TryLoad(trainSet.Items[0].FlowPath!);
+        Console.WriteLine($"flow: {flows} ({(settings is null ? "no flow.json: flow assumed at each video's frame rate" : settings.ToString())})");
     }
     var classes = trainSet.Classes;
     Console.WriteLine($"data: {trainSet.Count} training and {valSet?.Count ?? 0} validation videos, {classes.Count} classes; {mode}");
@@ -104,7 +107,12 @@ async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
         Precision = parse.GetValue(precision),
         // The paper's recipe: SGD with momentum 0.9, a step schedule (×0.1 at 2/3 and 8/9 of training), tiny weight decay.
         Optimizer = new OptimizerOptions { Kind = OptimizerKind.Sgd, LearningRate = parse.GetValue(lr), Momentum = 0.9, WeightDecay = 1e-7 },
-        Schedule = new LearningRateScheduleOptions { Kind = LearningRateScheduleKind.Piecewise, Boundaries = [steps * 2 / 3, steps * 8 / 9], Factors = [1, 0.1, 0.01] },
+        // (Boundaries must ascend strictly; on a tiny run, e.g. 3 steps, 2/3 and 8/9 of it round to the same step.)
+        Schedule = new LearningRateScheduleOptions
+        {
+            Kind = LearningRateScheduleKind.Piecewise, Factors = [1, 0.1, 0.01],
+            Boundaries = [Math.Max(1, steps * 2 / 3), Math.Max(Math.Max(1, steps * 2 / 3) + 1, steps * 8 / 9)],
+        },
         Checkpoint = new CheckpointOptions
         {
             Directory = outDir, KeepLast = 2, Resume = parse.GetValue(resume),
@@ -113,7 +121,7 @@ async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
         LogEverySteps = 0,
     };
     var trainer = new I3DTrainer(adapter, options, callbacks: [new ConsoleCallback()]);
-    var progress = new StepPrinter(Math.Max(1, trainLoader.BatchesPerEpoch / 4));
+    var progress = ConsoleProgress.ForTraining(TimeSpan.FromSeconds(10));
     var result = await trainer.FitAsync(trainLoader, valLoader, options, progress, ct);
     if (result.ResumedFrom is { } from) Console.WriteLine($"resumed from {from}");
     result.History.SaveCsv(Path.Combine(outDir, "history.csv"));
@@ -216,17 +224,6 @@ torch.nn.Module FromKinetics(ParseResult parse, int numClasses)
         case InceptionI3D one: one.ReplaceLogits(numClasses); break;
     }
     return loaded.Module;
-}
-
-/// <summary>Prints a line every few steps.</summary>
-sealed class StepPrinter(int every) : IProgress<TrainingProgress>
-{
-    public void Report(TrainingProgress p)
-    {
-        if (p.BatchInEpoch % every == 0 || p.BatchInEpoch == p.BatchesPerEpoch)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {p.Epoch + 1}/{p.Epochs} batch {p.BatchInEpoch}/{p.BatchesPerEpoch} step {p.Step}/{p.TotalSteps}: loss {p.Loss:F4}, lr {p.LearningRate:G3}{(p.Skipped ? " (skipped: non-finite)" : "")}"));
-    }
 }
 
 /// <summary>Prints each epoch's metrics.</summary>

@@ -8,7 +8,8 @@ namespace I3D.Net.Samples;
 
 /// <summary>
 /// Computes optical flow for every consecutive frame pair of a video with an <see cref="IOpticalFlow"/> and stores it
-/// the way the data pipeline reads it: a folder of quantised (±20 px → 0–255) <c>x_00001.jpg</c>/<c>y_00001.jpg</c>.
+/// the way the data pipeline reads it: a folder of quantised (±20 px → 0–255) <c>x_00001.jpg</c>/<c>y_00001.jpg</c>
+/// and its <c>flow.json</c>.
 /// </summary>
 internal static class FlowFolders
 {
@@ -22,13 +23,16 @@ internal static class FlowFolders
         using var scope = NewDisposeScope();
         var previous = new List<Tensor>();
         var next = new List<Tensor>();
+        var settings = new List<FlowSettings>();
         foreach (var (video, _) in videos)
         {
             using var reader = VideoReader.Open(video);
             var count = reader.Info.FrameCount;
             if (count < 2)
                 throw new InvalidDataException($"'{video}' has {count} frame(s); flow needs at least 2.");
-            var gray = Grayscale(reader.ReadFrames(Enumerable.Range(0, count).ToArray()));   // [T, H, W] in 0-255
+            // The library's preprocessing (8-bit BT.601 gray), recorded with the video's rate so the loader aligns flow with RGB.
+            settings.Add(FlowSettings.Describe(method, sourceFps: reader.Info.Fps) with { FramePairs = count - 1 });
+            var gray = FlowPreprocessing.Grayscale(reader.ReadFrames(Enumerable.Range(0, count).ToArray()));   // [T, H, W] in 0-255
             if (previous.Count > 0 && !gray.shape.Skip(1).SequenceEqual(previous[0].shape.Skip(1)))
                 throw new ArgumentException($"'{video}' has frames of {gray.shape[2]}x{gray.shape[1]}, the batch's first video {previous[0].shape[2]}x{previous[0].shape[1]}.");
             previous.Add(gray[..^1]);
@@ -40,7 +44,7 @@ internal static class FlowFolders
         for (int v = 0; v < videos.Count; v++)
         {
             var pairs = previous[v].shape[0];
-            WriteFolder(quantised.narrow(0, offset, pairs), videos[v].Folder);
+            WriteFolder(quantised.narrow(0, offset, pairs), videos[v].Folder, settings[v]);
             offset += pairs;
         }
         return (int)offset;
@@ -50,7 +54,7 @@ internal static class FlowFolders
     public static int WriteFlowFolder(string video, string folder, IOpticalFlow method, Device device) =>
         WriteFlowFolders([(video, folder)], method, device);
 
-    private static void WriteFolder(Tensor quantised, string folder)
+    private static void WriteFolder(Tensor quantised, string folder, FlowSettings settings)
     {
         var temp = folder + ".tmp";
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
@@ -69,16 +73,9 @@ internal static class FlowFolders
                     throw new IOException($"OpenCV could not write '{name}'.");
             }
         }
+        settings.Save(temp);
         // Rename into place last, so an interrupted run never leaves a half-written flow folder behind.
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         Directory.Move(temp, folder);
-    }
-
-    /// <summary>ITU-R BT.601 luma of RGB uint8 frames <c>[T, H, W, 3]</c>, as OpenCV's RGB2GRAY: float <c>[T, H, W]</c>.</summary>
-    private static Tensor Grayscale(Tensor frames)
-    {
-        var rgb = frames.to_type(ScalarType.Float32);
-        using var weights = tensor(new[] { 0.299f, 0.587f, 0.114f });
-        return rgb.matmul(weights);
     }
 }

@@ -1,3 +1,4 @@
+using I3D.Net.Data.Video;
 using static TorchSharp.torch;
 
 namespace I3D.Net.Flow;
@@ -27,6 +28,9 @@ public sealed record FlowExtractionOptions
     /// </summary>
     public double? TargetFps { get; init; }
 
+    /// <summary>How videos are opened (the library's <see cref="VideoReader"/>: OpenCV with the FFmpeg fallback for AV1).</summary>
+    public VideoReaderOptions Reader { get; init; } = VideoReaderOptions.Default;
+
     /// <summary>Device on which frame tensors are created for the flow method (null: CPU).</summary>
     public Device? Device { get; init; }
 
@@ -44,6 +48,8 @@ public sealed record FlowExtractionOptions
         Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
         Require(MaxDegreeOfParallelism >= 1, nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "at least 1");
         Require(TargetFps is null || (TargetFps > 0 && double.IsFinite(TargetFps.Value)), nameof(TargetFps), TargetFps, "null or a finite rate > 0");
+        Require(Reader is not null, nameof(Reader), Reader, "set");
+        Reader!.Validate();
         Require(FrameSize is null || (FrameSize.Value.Width >= 2 && FrameSize.Value.Height >= 2), nameof(FrameSize), FrameSize,
             "null or at least 2×2 pixels");
     }

@@ -21,7 +21,14 @@ public enum FlowVideoStatus
 /// <param name="VideosTotal">Videos in the run.</param>
 /// <param name="Error">Why the video failed, else null.</param>
 public sealed record FlowExtractionProgress(
-    string VideoPath, FlowVideoStatus Status, int FramePairs, int VideosCompleted, int VideosTotal, string? Error = null);
+    string VideoPath, FlowVideoStatus Status, int FramePairs, int VideosCompleted, int VideosTotal, string? Error = null)
+{
+    /// <summary>Videos done of the total, time elapsed and the estimated time left (extrapolated from the videos this run computed; skipped ones are free).</summary>
+    public ProgressTiming Timing { get; init; } = new(VideosCompleted, VideosTotal, TimeSpan.Zero, null);
+
+    /// <summary>The folder of the video's flow (under the output folder, mirroring the video's place in the dataset).</summary>
+    public string? Folder { get; init; }
+}
 
 /// <summary>The outcome of <see cref="FlowExtractor.ExtractAsync"/>.</summary>
 /// <param name="Extracted">Videos whose flow was computed in this run.</param>

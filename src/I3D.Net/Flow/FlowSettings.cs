@@ -202,6 +202,7 @@ public sealed record FlowSettings
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{(Method == FlowMethod.Custom ? CustomMethod : Method.ToString())}, ±{Bound:G} px, "
         + $"{(JpegQuality is { } q ? $"JPEG {q}" : Quantized ? "8-bit" : "float")}"
-        + $"{(FrameWidth is { } w ? $", {w}×{FrameHeight}" : "")}, {Fps:G} fps (source {SourceFps:G} fps)"
+        + $"{(FrameWidth is { } w ? $", {w}×{FrameHeight}" : "")}, "
+        + $"{(Fps > 0 ? $"{Fps:G} fps (source {(SourceFps > 0 ? $"{SourceFps:G} fps" : "rate unknown")})" : "at each video's own frame rate")}"
         + $"{(FramePairs is { } n ? $", {n} pairs" : "")}");
 }

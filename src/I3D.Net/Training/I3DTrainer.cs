@@ -102,6 +102,8 @@ public sealed class I3DTrainer
         }
 
         TrainingLog.Started(_logger, run.Device.ToString(), o.Epochs, run.StepsPerEpoch, run.TrainableCount, run.ParameterCount);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var firstStep = state.Step;   // steps before a resume cost this run nothing: the time left is extrapolated from the others
         if (run.Mixed is { } mixedCopy) TrainingLog.MixedPrecision(_logger, mixedCopy.BatchNormCount);
         var stopReason = TrainingStopReason.Completed;
         var begin = new TrainingBeginContext { Module = _model.Module, StartEpoch = state.Epoch, StartStep = state.Step, TotalSteps = run.TotalSteps };
@@ -157,7 +159,10 @@ public sealed class I3DTrainer
                         }
                     }
 
-                    var p = new TrainingProgress(epoch, o.Epochs, b, batches, state.Step, run.TotalSteps, loss, lr, skipped);
+                    var p = new TrainingProgress(epoch, o.Epochs, b, batches, state.Step, run.TotalSteps, loss, lr, skipped)
+                    {
+                        Timing = ProgressTiming.Measure(state.Step, run.TotalSteps, clock.Elapsed, firstStep),
+                    };
                     progress?.Report(p);
                     if (o.LogEverySteps > 0 && state.Step % o.LogEverySteps == 0) TrainingLog.StepDone(_logger, state.Step, loss, lr);
                     var stepContext = new StepEndContext { Module = _model.Module, Progress = p };

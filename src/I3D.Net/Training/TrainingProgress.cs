@@ -11,4 +11,8 @@ namespace I3D.Net.Training;
 /// <param name="LearningRate">Learning rate of the last step (default group).</param>
 /// <param name="Skipped">Whether the last step was skipped for a non-finite loss.</param>
 public sealed record TrainingProgress(int Epoch, int Epochs, int BatchInEpoch, int BatchesPerEpoch, long Step, long TotalSteps,
-    double Loss, double LearningRate, bool Skipped);
+    double Loss, double LearningRate, bool Skipped)
+{
+    /// <summary>Steps done of the run's total, time since this fit began and the estimated time left (validation time included in the rate).</summary>
+    public ProgressTiming Timing { get; init; } = new(Step, TotalSteps, TimeSpan.Zero, null);
+}

@@ -111,8 +111,10 @@ public sealed class FlowExtractorTests : IDisposable
         Directory.EnumerateFiles(Path.Combine(output, "c"), "flow_x_*.jpg").Should().HaveCount(2);
         reports.Should().HaveCount(3);
         reports.Select(r => r.VideosCompleted).Should().BeEquivalentTo(new[] { 1, 2, 3 });
-        reports.Single(r => r.VideoPath == videos[1]).Should().Be(
-            new FlowExtractionProgress(videos[1], FlowVideoStatus.Skipped, 3, reports.Single(r => r.VideoPath == videos[1]).VideosCompleted, 3));
+        var b = reports.Single(r => r.VideoPath == videos[1]);
+        b.Should().Be(new FlowExtractionProgress(videos[1], FlowVideoStatus.Skipped, 3, b.VideosCompleted, 3) { Folder = Path.Combine(output, "b"), Timing = b.Timing });
+        reports.Select(r => (r.Timing.Done, r.Timing.Total)).Should().BeEquivalentTo(new[] { (1L, 3L), (2L, 3L), (3L, 3L) });
+        reports.Single(r => r.VideosCompleted == 3).Timing.Remaining.Should().Be(TimeSpan.Zero);
     }
 
     [Fact]
@@ -158,12 +160,11 @@ public sealed class FlowExtractorTests : IDisposable
             .Should().ThrowAsync<FileNotFoundException>().WithMessage("*missing.avi*");
 
         var a = WriteVideo("same", 3);
-        var other = Path.Combine(_root, "other");
-        Directory.CreateDirectory(other);
-        var b = Path.Combine(other, "same.avi");
+        var b = Path.ChangeExtension(a, ".mp4");
         File.Copy(a, b);
         await FluentActions.Awaiting(() => extractor.ExtractAsync(new[] { a, b }, output))
-            .Should().ThrowAsync<ArgumentException>().WithMessage("*share the output folder 'same'*");
+            .Should().ThrowAsync<ArgumentException>().WithMessage($"*same.avi*same.mp4*share the flow folder '{Path.Combine(output, "same")}'*");
+        Directory.Exists(output).Should().BeFalse("nothing is written before the clash is found");
 
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();

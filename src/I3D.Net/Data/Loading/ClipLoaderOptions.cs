@@ -24,6 +24,12 @@ public sealed record ClipLoaderOptions
     /// <summary>Windows per sample (K) for <see cref="ClipSamplingMode.EvenlySpaced"/>; must be 1 otherwise.</summary>
     public int ClipsPerSample { get; init; } = 1;
 
+    /// <summary>
+    /// Refuse flow folders without <c>flow.json</c> (<see cref="I3D.Net.Flow.FlowSettings"/>) instead of assuming their frame
+    /// rate (the video's own, or <see cref="VideoReaderOptions.FolderFps"/>).
+    /// </summary>
+    public bool RequireFlowSettings { get; init; }
+
     /// <summary>Which streams to produce.</summary>
     public ClipModality Modality { get; init; } = ClipModality.Rgb;
 

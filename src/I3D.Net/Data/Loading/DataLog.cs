@@ -15,4 +15,8 @@ internal static partial class DataLog
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Dataset check: '{Path}' is unreadable: {Reason}")]
     public static partial void CheckFoundUnreadable(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning,
+        Message = "Flow folder '{Folder}' has no {SettingsFile} and its video '{Video}' cannot be opened: assuming {Fps} fps flow (compute flow with FlowExtractor to record its rate)")]
+    public static partial void FlowRateAssumed(ILogger logger, string folder, string settingsFile, string video, double fps);
 }

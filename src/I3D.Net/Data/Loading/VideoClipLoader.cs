@@ -39,7 +39,7 @@ public sealed class VideoClipLoader : IClipBatchSource
             throw new ArgumentException($"Modality {options.Modality} needs flow folders, but item '{noFlow.Path}' has none.", nameof(dataset));
         _dataset = dataset;
         _options = options;
-        _reader = new VideoClipReader(options);
+        _reader = new VideoClipReader(options, logger);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         BatchesPerEpoch = options.DropLast ? dataset.Count / options.BatchSize : (dataset.Count + options.BatchSize - 1) / options.BatchSize;
         if (BatchesPerEpoch == 0)

@@ -8,13 +8,19 @@ namespace I3D.Net.Data.Video;
 /// (denseflow) or <c>flow_x_00001.jpg</c>/<c>flow_y_00001.jpg</c> (mmaction2). Values are quantised displacements:
 /// see <see cref="I3D.Net.Flow.FlowQuantization"/>. Frames come out as uint8 <c>[T, H, W, 2]</c> with channels (x, y).
 /// </summary>
+/// <remarks>
+/// A folder written by <see cref="I3D.Net.Flow.FlowExtractor"/> holds <see cref="I3D.Net.Flow.FlowSettings.FileName"/>:
+/// its <see cref="I3D.Net.Flow.FlowSettings.Fps"/> becomes <see cref="VideoInfo.Fps"/>, so the loader resamples flow
+/// like the video's RGB frames. A folder without it reports <see cref="VideoReaderOptions.FolderFps"/> and
+/// <see cref="Settings"/> is null (the loader then assumes the video's own rate; see <c>docs/flow.md</c>).
+/// </remarks>
 public sealed class FlowFolderReader : IFrameReader
 {
     private readonly (string X, string Y)[] _pairs;
 
     /// <summary>Pairs the x and y images of <paramref name="folder"/>.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="InvalidDataException">No flow images, or an x image without its y image.</exception>
+    /// <exception cref="InvalidDataException">No flow images, an x image without its y image, or an invalid <c>flow.json</c>.</exception>
     public FlowFolderReader(string folder, VideoReaderOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
@@ -34,9 +40,14 @@ public sealed class FlowFolderReader : IFrameReader
             throw new InvalidDataException(
                 $"Flow folder '{Path}' has {xs.Count} x and {ys.Count} y images; frame number(s) {string.Join(", ", unpaired.Take(5))} lack their {scheme}x_/{scheme}y_ partner.");
         _pairs = xs.Keys.Order().Select(n => (xs[n], ys[n])).ToArray();
+        Settings = I3D.Net.Flow.FlowSettings.TryLoad(Path);
         using var first = Decode(_pairs[0].X);
-        Info = new VideoInfo(_pairs.Length, options.FolderFps, first.Width, first.Height, 2, $"flow ({scheme}x_/{scheme}y_)");
+        var fps = Settings is { Fps: > 0 } known ? known.Fps : options.FolderFps;
+        Info = new VideoInfo(_pairs.Length, fps, first.Width, first.Height, 2, $"flow ({scheme}x_/{scheme}y_)");
     }
+
+    /// <summary>How the flow was made (the folder's <c>flow.json</c>), or null when the folder has none.</summary>
+    public I3D.Net.Flow.FlowSettings? Settings { get; }
 
     /// <inheritdoc />
     public string Path { get; }
