@@ -265,35 +265,8 @@ public sealed partial class VideoClassifier
         /// <summary>Frames of the file as 8-bit grayscale, resized to the flow's frame size when one was recorded: float <c>[N, H, W]</c>.</summary>
         private Tensor Gray(int[] frames, FlowSettings settings)
         {
-            using var scope = NewDisposeScope();
-            var rgb = _reader.ReadFrames(frames).contiguous();   // [N, H, W, 3] uint8 RGB
-            var (n, height, width) = ((int)rgb.shape[0], (int)rgb.shape[1], (int)rgb.shape[2]);
-            var (outHeight, outWidth) = settings.FrameWidth is { } w ? (settings.FrameHeight!.Value, w) : (height, width);
-            var output = new byte[(long)n * outHeight * outWidth];
-            var pixels = rgb.data<byte>().ToArray();
-            var handle = GCHandle.Alloc(pixels, GCHandleType.Pinned);
-            try
-            {
-                using var gray = new Mat();
-                using var resized = new Mat();
-                for (var i = 0; i < n; i++)
-                {
-                    using var frame = Mat.FromPixelData(height, width, MatType.CV_8UC3, handle.AddrOfPinnedObject() + (nint)((long)i * height * width * 3));
-                    Cv2.CvtColor(frame, gray, ColorConversionCodes.RGB2GRAY);
-                    var current = gray;
-                    if (outWidth != width || outHeight != height)
-                    {
-                        Cv2.Resize(gray, resized, new OpenCvSharp.Size(outWidth, outHeight), 0, 0, InterpolationFlags.Linear);
-                        current = resized;
-                    }
-                    Marshal.Copy(current.Data, output, (int)((long)i * outHeight * outWidth), outHeight * outWidth);
-                }
-            }
-            finally
-            {
-                handle.Free();
-            }
-            return tensor(output, [n, outHeight, outWidth], ScalarType.Byte).to(ScalarType.Float32).MoveToOuterDisposeScope();
+            using var rgb = _reader.ReadFrames(frames);   // [N, H, W, 3] uint8 RGB
+            return FlowPreprocessing.Grayscale(rgb, settings);   // FlowExtractor's own step, so the flow matches stored flow
         }
 
         public void Dispose()

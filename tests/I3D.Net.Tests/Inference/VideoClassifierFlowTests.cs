@@ -27,7 +27,12 @@ public sealed class VideoClassifierFlowTests : IDisposable
         var output = _folder.File("flow");
         var summary = await new FlowExtractor(method, options).ExtractAsync([video], output);
         summary.Failed.Should().BeEmpty();
-        return (FlowExtractor.VideoFolder(output, video), FlowSettings.Describe(method, options));
+        var folder = FlowExtractor.VideoFolder(output, Path.GetDirectoryName(Path.GetFullPath(video))!, video);
+        // The settings the folder records (flow.json): what a checkpoint trained on it carries to the classifier.
+        var recorded = FlowSettings.TryLoad(folder);
+        recorded.Should().NotBeNull();
+        recorded!.SamePreprocessing(FlowSettings.Describe(method, options) with { SourceFps = 25, Fps = 25 }).Should().BeTrue();
+        return (folder, recorded);
     }
 
     private static ClipLoaderOptions LoaderOptions(ClipModality modality, int clipLength) => ClipLoaderOptions.Evaluation with
