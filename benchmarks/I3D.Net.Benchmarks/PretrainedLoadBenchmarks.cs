@@ -11,6 +11,7 @@ namespace I3D.Net.Benchmarks;
 /// does not depend on the values.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn] // on a shared machine the fastest run is the least disturbed by other processes
 [SimpleJob(warmupCount: 2, iterationCount: 10)]
 public class PretrainedLoadBenchmarks
 {

@@ -180,6 +180,25 @@ public sealed class PretrainedWeightsTests(PretrainedBundles bundles) : IClassFi
     }
 
     [Fact]
+    public async Task ADownloadThatEndsEarlyIsKeptAndResumed()
+    {
+        var bundle = bundles.Get(I3DWeights.Kinetics400Rgb);
+        var data = File.ReadAllBytes(bundle.DataPath);
+        var half = Path.Combine(_cache.Path, "half.data");
+        File.WriteAllBytes(half, data[..(data.Length / 2)]);
+
+        var act = () => InceptionI3D.FromPretrainedAsync(bundle.Descriptor, Options(Serving(bundle, data: half)));
+
+        (await act.Should().ThrowAsync<IOException>()).WithMessage($"*{bundle.DataUrl}*stopped after {data.Length / 2} of {data.Length} bytes*resumes*");
+        new FileInfo(Partial(bundle)).Length.Should().Be(data.Length / 2);
+
+        var server = Serving(bundle);
+        using var model = await InceptionI3D.FromPretrainedAsync(bundle.Descriptor, Options(server));
+        server.Requests.Single(r => r.Url == bundle.DataUrl).Status.Should().Be(HttpStatusCode.PartialContent);
+        ShouldHoldTheCheckpoint(model, bundle);
+    }
+
+    [Fact]
     public async Task AServerThatSendsFarMoreThanTheCheckpointHoldsIsCutOff()
     {
         var bundle = bundles.Get(I3DWeights.Kinetics400Flow);
