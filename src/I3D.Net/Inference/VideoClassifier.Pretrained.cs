@@ -23,7 +23,7 @@ public sealed partial class VideoClassifier
     /// <param name="weights">
     /// <see langword="null"/> for two-stream Kinetics-400 (<see cref="I3DWeights.Kinetics400Rgb"/> +
     /// <see cref="I3DWeights.Kinetics400Flow"/>), a two-stream descriptor, or one stream's descriptor (e.g.
-    /// <see cref="I3DWeights.Kinetics400Rgb"/> alone: no optical flow to compute, much faster on a CPU).
+    /// <see cref="I3DWeights.Kinetics400Rgb"/> alone: no optical flow to compute).
     /// </param>
     /// <param name="options">How videos are prepared; the weights' conventions (25 fps, short side 256, crop 224) by default.</param>
     /// <param name="pretrained">Where to look for the files, the cache and whether to download.</param>
