@@ -6,7 +6,9 @@
 #   4. builds and runs it: it builds an InceptionI3D(numClasses: 5) and runs a forward pass on a 1x3x9x64x64 clip;
 #      exports it with I3D.Net.Onnx (packed too) and runs the .onnx with ONNX Runtime, comparing the logits;
 #      then TwoStreamI3D.FromImageNet(...) from a local GoogLeNet-format weights file the app writes (random values,
-#      torchvision's key names and shapes) and one fine-tuning step of I3DTrainer on random two-stream clips.
+#      torchvision's key names and shapes) and one fine-tuning step of I3DTrainer on random two-stream clips;
+#      then a first classification as a user writes it (VideoClassifier.Load + Predict, at most 10 lines) of the real
+#      cricket clip (the kinetics-i3d sample GIF, re-encoded as MP4 by the app's setup) with 400-class weights it writes.
 # Cleans up the temp app and this version's folder in the NuGet cache. Prints "consumer-test: passed" on success.
 # usage: eng/consumer-test.sh [--no-build]   (--no-build packs the existing Release build, as build.sh test does)
 set -euo pipefail
@@ -19,6 +21,10 @@ fail() { printf 'consumer-test: FAILED: %s\n' "$*" >&2; exit 1; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 torchsharp_version=$(sed -n 's/.*PackageVersion Include="TorchSharp-cpu" Version="\([^"]*\)".*/\1/p' Directory.Packages.props)
 [[ -n "$torchsharp_version" ]] || fail "TorchSharp-cpu's version not found in Directory.Packages.props"
+opencv_version=$(sed -n 's/.*PackageVersion Include="OpenCvSharp4.official.runtime.linux-x64" Version="\([^"]*\)".*/\1/p' Directory.Packages.props)
+[[ -n "$opencv_version" ]] || fail "OpenCvSharp4.official.runtime.linux-x64's version not found in Directory.Packages.props"
+cricket_gif="$repo/tests/I3D.Net.Tests/Fixtures/kinetics-i3d/v_CricketShot_g04_c01_rgb.gif"
+[[ -f "$cricket_gif" ]] || fail "the cricket clip $cricket_gif is missing"
 suffix="consumer.$(date -u +%Y%m%d%H%M%S).$$"
 packages="$repo/artifacts/consumer-test/packages"
 work=$(mktemp -d "${TMPDIR:-/tmp}/i3d-consumer.XXXXXX")
@@ -74,6 +80,7 @@ say "nuspec: README, MIT license, XML docs; TorchSharp* dependencies: $torch_dep
 app="$work/ConsumerApp"
 dotnet new console -o "$app" --framework net10.0 >"$work/new.log" 2>&1 || { cat "$work/new.log"; fail "dotnet new console failed"; }
 cat >"$app/Program.cs" <<'CS'
+using I3D.Net.Inference;
 using I3D.Net.Models;
 using I3D.Net.Runtime;
 using TorchSharp;
@@ -127,6 +134,18 @@ var loss = result.History.Records[^1].Metrics["train_loss"];
 Console.WriteLine($"fine-tuning steps: {result.Steps}");
 Console.WriteLine($"train loss finite: {double.IsFinite(loss)}");
 
+// Setup (the test's, not the user's): Kinetics-400-shaped weights with class names, and the cricket clip as an MP4.
+var weightsFile = Path.Combine(AppContext.BaseDirectory, "kinetics400-rgb.safetensors");
+var cricket = Path.Combine(AppContext.BaseDirectory, "cricket.mp4");
+ConsumerSetup.Prepare(weightsFile, args[0], cricket);
+// --- user code: a first classification ---
+using var classifier = VideoClassifier.Load(weightsFile);
+var prediction = classifier.Predict(cricket);
+foreach (var (index, name, probability) in prediction.Top)
+    Console.WriteLine($"top: {name} {probability:P1}");
+// --- end of user code ---
+Console.WriteLine($"classified frames: {prediction.Clips[0].Frames.Count}");
+
 /// <summary>One batch of two random two-stream clips per epoch.</summary>
 sealed class RandomClips : I3D.Net.Data.IClipBatchSource
 {
@@ -142,6 +161,33 @@ sealed class RandomClips : I3D.Net.Data.IClipBatchSource
     }
 }
 CS
+cat >"$app/ConsumerSetup.cs" <<'CS'
+using I3D.Net.Models;
+using I3D.Net.Weights;
+using OpenCvSharp;
+using TorchSharp;
+
+/// <summary>What the consumer test prepares before the user code runs.</summary>
+static class ConsumerSetup
+{
+    /// <summary>Writes seeded 400-class RGB weights with the Kinetics names, and re-encodes the GIF as MPEG-4.</summary>
+    public static void Prepare(string weights, string gif, string mp4)
+    {
+        torch.manual_seed(1);
+        using (var model = new InceptionI3D(numClasses: 400))
+            Checkpoints.Save(model, weights, KineticsClasses.Kinetics400);
+        using var capture = new VideoCapture(gif);
+        using var writer = new VideoWriter(mp4, FourCC.FromString("mp4v"), 25, new OpenCvSharp.Size(224, 224));
+        if (!capture.IsOpened() || !writer.IsOpened())
+            throw new InvalidOperationException($"OpenCV cannot read '{gif}' or write '{mp4}'.");
+        using var frame = new Mat();
+        while (capture.Read(frame) && !frame.Empty())
+            writer.Write(frame);
+    }
+}
+CS
+user_lines=$(sed -n '/^\/\/ --- user code/,/^\/\/ --- end of user code/p' "$app/Program.cs" | grep -v '^//' | grep -c .)
+(( user_lines <= 10 )) || fail "the first classification takes $user_lines lines of user code; expected at most 10"
 # The GoogLeNet-format writer is the tests' own (torch.save-compatible zip, torchvision's key names and shapes).
 for f in TorchZipWriter SyntheticGoogLeNet; do
   sed 's/^namespace I3D.Net.Tests.Weights;/namespace ConsumerApp;/' "tests/I3D.Net.Tests/Weights/$f.cs" >"$app/$f.cs"
@@ -149,16 +195,17 @@ done
 sed -i '1i using ConsumerApp;' "$app/Program.cs"
 # TorchSharp, I3D.Net's dependency, is in the NuGet cache already: packing restored it.
 { dotnet add "$app" package I3D.Net --version "$version" --source "$packages" \
-    && dotnet add "$app" package TorchSharp-cpu --version "$torchsharp_version"; } >"$work/add.log" 2>&1 \
+    && dotnet add "$app" package TorchSharp-cpu --version "$torchsharp_version" \
+    && dotnet add "$app" package OpenCvSharp4.official.runtime.linux-x64 --version "$opencv_version"; } >"$work/add.log" 2>&1 \
   || { cat "$work/add.log"; fail "dotnet add package failed"; }
 dotnet add "$app" package I3D.Net.Onnx --version "$version" --source "$packages" >"$work/add-onnx.log" 2>&1 \
   || { cat "$work/add-onnx.log"; fail "dotnet add package I3D.Net.Onnx failed"; }
-say "created a console app referencing I3D.Net $version and TorchSharp-cpu $torchsharp_version"
+say "created a console app referencing I3D.Net $version, I3D.Net.Onnx, TorchSharp-cpu $torchsharp_version and OpenCvSharp4.official.runtime.linux-x64 $opencv_version"
 
 # 4. Build and run.
 dotnet build "$app" -c Release -nologo -v:q >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "the consumer app does not build"; }
 say "built the consumer app"
-output=$(dotnet "$app/bin/Release/net10.0/ConsumerApp.dll" 2>&1) || { echo "$output"; fail "the consumer app failed"; }
+output=$(dotnet "$app/bin/Release/net10.0/ConsumerApp.dll" "$cricket_gif" 2>&1) || { echo "$output"; fail "the consumer app failed"; }
 echo "$output" | sed 's/^/consumer-app: /'
 grep -qx 'logits shape: \[1, 5\]' <<<"$output" || fail "expected 'logits shape: [1, 5]'"
 grep -qx 'logits finite: True' <<<"$output" || fail "expected finite logits"
@@ -167,4 +214,9 @@ grep -qx 'onnx matches torch: True' <<<"$output" || fail "expected the ONNX Runt
 grep -q '^FromImageNet: 3 classes, rgb conv1 64x3x7x7x7, flow conv1 64x2x7x7x7$' <<<"$output" || fail "expected an ImageNet-initialised two-stream model"
 grep -qx 'fine-tuning steps: 1' <<<"$output" || fail "expected one fine-tuning step"
 grep -qx 'train loss finite: True' <<<"$output" || fail "expected a finite training loss"
+[[ $(grep -c '^top: ' <<<"$output") == 5 ]] || fail "expected the top-5 classes of the cricket clip"
+while read -r name; do
+  grep -qxF "$name" "$repo/src/I3D.Net/Weights/Resources/kinetics400_classes.txt" || fail "'$name' is not a Kinetics-400 class"
+done < <(sed -n 's/^top: \(.*\) [0-9][0-9.,]* \{0,1\}%$/\1/p' <<<"$output")
+grep -qx 'classified frames: 79' <<<"$output" || fail "expected the whole 79-frame clip to be classified"
 say "passed"

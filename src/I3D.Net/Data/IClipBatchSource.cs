@@ -18,4 +18,10 @@ public interface IClipBatchSource
     /// CPU tensors owned by the caller (dispose them).
     /// </summary>
     IAsyncEnumerable<ClipBatch> ReadEpochAsync(int epoch, int firstBatch = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How the source's optical flow was made (its flow folders' <c>flow.json</c>), or null when it has no flow or
+    /// none was recorded. The trainer stores it in its checkpoints, so a classifier computes flow the same way.
+    /// </summary>
+    Flow.FlowSettings? FlowSettings => null;
 }

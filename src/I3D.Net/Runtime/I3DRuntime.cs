@@ -5,7 +5,7 @@ namespace I3D.Net.Runtime;
 
 /// <summary>
 /// Loads TorchSharp's native libraries once per process and picks the compute device. Call <see cref="Initialize"/>
-/// (or <see cref="ResolveDevice"/>) before other TorchSharp use to get an actionable
+/// (or <see cref="ResolveDevice(ComputeDevice)"/>) before other TorchSharp use to get an actionable
 /// <see cref="I3DNativeLibraryException"/> instead of TorchSharp's generic load failure, and
 /// <see cref="UsePyTorchLibraries"/> (or set <c>I3D_TORCH_LIB_DIR</c>) to run on an existing PyTorch installation's libtorch,
 /// e.g. its CUDA build.
@@ -103,6 +103,30 @@ public static class I3DRuntime
             ComputeDevice.Cuda => throw new I3DNativeLibraryException(NativeLibraryFailure.CudaUnavailable, CudaUnavailableMessage(current)),
             _ => current.CudaAvailable.Value ? torch.CUDA : torch.CPU,
         };
+    }
+
+    /// <summary>
+    /// Resolves a device name as configuration gives it: <c>auto</c>, <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>
+    /// (case-insensitive). Asking for CUDA without a CUDA backend fails with what to reference, instead of TorchSharp's
+    /// error on first use.
+    /// </summary>
+    /// <param name="device">The device name.</param>
+    /// <returns>The device to create tensors and modules on.</returns>
+    /// <exception cref="ArgumentException">The name is none of the above.</exception>
+    /// <exception cref="I3DNativeLibraryException">The native libraries cannot be loaded, or CUDA was asked for and is unavailable.</exception>
+    public static torch.Device ResolveDevice(string device)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(device);
+        var name = device.Trim().ToLowerInvariant();
+        if (name == "auto") return ResolveDevice(ComputeDevice.Auto);
+        if (name == "cpu") return ResolveDevice(ComputeDevice.Cpu);
+        if (name == "cuda" || (name.StartsWith("cuda:", StringComparison.Ordinal)
+                               && int.TryParse(name.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)))
+        {
+            var cuda = ResolveDevice(ComputeDevice.Cuda);   // throws with the package to add when CUDA is unavailable
+            return name == "cuda" ? cuda : new torch.Device(name);
+        }
+        throw new ArgumentException($"Unknown device '{device}': expected auto, cpu, cuda or cuda:N.", nameof(device));
     }
 
     /// <summary>Picks the PyTorch folder from the environment, or null to use the application's backend package.</summary>

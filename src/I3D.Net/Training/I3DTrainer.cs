@@ -51,7 +51,7 @@ public sealed class I3DTrainer
 
     /// <summary>The device for a device option: the named one, else CUDA when available, else CPU.</summary>
     public static Device ResolveDevice(string? device) =>
-        device is not null ? new Device(device) : I3DRuntime.ResolveDevice(ComputeDevice.Auto);
+        device is not null ? I3DRuntime.ResolveDevice(device) : I3DRuntime.ResolveDevice(ComputeDevice.Auto);
 
     /// <summary>
     /// Trains on <paramref name="train"/>, validating on <paramref name="validation"/> after epochs. With checkpointing
@@ -96,7 +96,7 @@ public sealed class I3DTrainer
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         using var run = new Run(_model, o, train.BatchesPerEpoch, train.ClassNames.Count);
-        var state = new TrainerState { Seed = o.Seed, ClassNames = [.. train.ClassNames], Options = o };
+        var state = new TrainerState { Seed = o.Seed, ClassNames = [.. train.ClassNames], Options = o, Flow = train.FlowSettings };
         var store = o.Checkpoint is { } c ? new CheckpointStore(c.Directory, _fileSystem, _logger) : null;
         string? resumedFrom = null, lastCheckpoint = null;
         long checkpointedStep = -1;

@@ -27,6 +27,9 @@ public sealed class TrainerState
     /// <summary>Class names of the training source, indexed by label.</summary>
     public List<string> ClassNames { get; set; } = [];
 
+    /// <summary>How the training source's optical flow was made (<see cref="Data.IClipBatchSource.FlowSettings"/>), or null.</summary>
+    public Flow.FlowSettings? Flow { get; set; }
+
     /// <summary>The options the run was started with.</summary>
     public TrainingOptions? Options { get; set; }
 

@@ -147,6 +147,35 @@ public static class Checkpoints
     public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
         StateDictLoader.Save(module, path, metadata);
 
+    /// <summary>The safetensors metadata key of the class names: one name per line, in logit order.</summary>
+    public const string ClassNamesMetadataKey = "classes";
+
+    /// <summary>The safetensors metadata key of a flow model's training-flow settings (<see cref="Flow.FlowSettings"/> as JSON).</summary>
+    public const string FlowSettingsMetadataKey = "flow";
+
+    /// <summary>
+    /// Saves a classifier in safetensors with its class names (and, for a flow or two-stream model, how its training
+    /// flow was made), so that <c>VideoClassifier.Load</c> needs nothing else.
+    /// </summary>
+    /// <param name="module">The model.</param>
+    /// <param name="path">The destination file; its folder must exist.</param>
+    /// <param name="classNames">One name per class, in logit order (no line breaks in a name).</param>
+    /// <param name="flow">How the flow the model was trained on was made, or null.</param>
+    /// <param name="metadata">Further string metadata.</param>
+    /// <exception cref="ArgumentException">A class name is empty or contains a line break.</exception>
+    public static void Save(nn.Module module, string path, IReadOnlyList<string> classNames, Flow.FlowSettings? flow = null,
+        IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(classNames);
+        if (classNames.FirstOrDefault(n => string.IsNullOrEmpty(n) || n.Contains('\n') || n.Contains('\r')) is { } bad)
+            throw new ArgumentException($"Class names must be non-empty and on one line; found '{bad}'.", nameof(classNames));
+        var all = metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(metadata);
+        all[ClassNamesMetadataKey] = string.Join("\n", classNames);
+        if (flow is not null)
+            all[FlowSettingsMetadataKey] = flow.ToJson();
+        StateDictLoader.Save(module, path, all);
+    }
+
     private static Dictionary<string, Tensor> LoadLegacy(string path)
     {
         try

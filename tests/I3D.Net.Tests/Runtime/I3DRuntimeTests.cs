@@ -51,6 +51,22 @@ public class I3DRuntimeTests
     }
 
     [Fact]
+    public void A_cuda_device_name_on_the_cpu_backend_names_the_package_to_add()
+    {
+        I3DRuntime.ResolveDevice("CPU").type.Should().Be(DeviceType.CPU);
+        I3DRuntime.ResolveDevice("auto").type.Should().Be(I3DRuntime.IsCudaAvailable ? DeviceType.CUDA : DeviceType.CPU);
+        if (!I3DRuntime.IsCudaAvailable)
+        {
+            foreach (var name in new[] { "cuda", "cuda:1" })
+                FluentActions.Invoking(() => I3DRuntime.ResolveDevice(name)).Should().Throw<I3DNativeLibraryException>()
+                    .WithMessage("*TorchSharp-cuda-linux or TorchSharp-cuda-windows*");
+            FluentActions.Invoking(() => I3D.Net.Training.I3DTrainer.ResolveDevice("cuda")).Should().Throw<I3DNativeLibraryException>()
+                .WithMessage("*TorchSharp-cuda-linux*", "TrainingOptions.Device = \"cuda\" resolves through the runtime");
+        }
+        FluentActions.Invoking(() => I3DRuntime.ResolveDevice("gpu")).Should().Throw<ArgumentException>().WithMessage("*'gpu'*auto, cpu, cuda or cuda:N*");
+    }
+
+    [Fact]
     public void Undefined_device_value_is_rejected()
     {
         var act = () => I3DRuntime.ResolveDevice((ComputeDevice)42);

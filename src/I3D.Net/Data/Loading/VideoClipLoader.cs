@@ -68,6 +68,11 @@ public sealed class VideoClipLoader : IClipBatchSource
     /// <summary>The dataset.</summary>
     public VideoAnnotations Dataset => _dataset;
 
+    /// <inheritdoc />
+    /// <remarks>Read from the first item's flow folder (<c>flow.json</c>); null for RGB-only loaders.</remarks>
+    public Flow.FlowSettings? FlowSettings => _options.Modality == ClipModality.Rgb ? null
+        : _dataset.Items.Select(i => i.FlowPath).FirstOrDefault(p => p is not null && Directory.Exists(p)) is { } folder ? Flow.FlowSettings.TryLoad(folder) : null;
+
     /// <summary>The options.</summary>
     public ClipLoaderOptions Options => _options;
 
