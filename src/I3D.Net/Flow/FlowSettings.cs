@@ -1,3 +1,4 @@
+using I3D.Net.IO;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -185,7 +186,7 @@ public sealed record FlowSettings
         ArgumentException.ThrowIfNullOrEmpty(folder);
         Validate();
         var path = Path.Combine(folder, FileName);
-        Data.AtomicFile.WriteAllText(path, ToJson());
+        AtomicFile.WriteAllText(path, ToJson());
         return path;
     }
 
