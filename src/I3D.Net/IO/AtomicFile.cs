@@ -27,8 +27,10 @@ internal static class AtomicFile
     /// <summary>Writes <paramref name="path"/> by calling <paramref name="write"/> on a temporary file in the same folder, then renaming it.</summary>
     /// <param name="path">The destination; its folder must exist.</param>
     /// <param name="write">Writes the whole contents.</param>
+    /// <param name="flushToDisk">Flush the temporary file to the device before the rename (off only for bulk files
+    /// whose completeness a later marker file records).</param>
     /// <exception cref="DirectoryNotFoundException">The destination folder does not exist.</exception>
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write, bool flushToDisk = true)
     {
         var fullPath = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(fullPath)!;
@@ -42,7 +44,7 @@ internal static class AtomicFile
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk);
             }
 
             File.Move(temp, fullPath, overwrite: true);
