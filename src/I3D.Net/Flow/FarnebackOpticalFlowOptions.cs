@@ -27,14 +27,19 @@ public sealed record FarnebackOpticalFlowOptions
     /// <summary>Use a Gaussian window instead of a box filter (slower, more accurate).</summary>
     public bool GaussianWindow { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first parameter that is out of range.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every out-of-range or inconsistent option (nested options included); with one problem, its message and parameter name alone.</summary>
     public void Validate()
     {
-        static void Require(bool ok, string name, object value, string expected)
-        {
-            if (!ok)
-                throw new ArgumentException($"Farneback option {name} must be {expected}; found {value}.", name);
-        }
+        var errors = new OptionErrors("Farneback options");
+        Collect(errors);
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Adds every problem of these options to <paramref name="errors"/>.</summary>
+    internal void Collect(OptionErrors errors)
+    {
+        void Require(bool ok, string name, object value, string expected) =>
+            errors.Require(ok, $"Farneback option {name} must be {expected}; found {value}.", name);
 
         Require(PyramidScale > 0 && PyramidScale < 1, nameof(PyramidScale), PyramidScale, "in (0, 1)");
         Require(Levels >= 1, nameof(Levels), Levels, "at least 1");

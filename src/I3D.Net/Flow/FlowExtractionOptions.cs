@@ -34,14 +34,19 @@ public sealed record FlowExtractionOptions
     /// <summary>Device on which frame tensors are created for the flow method (null: CPU).</summary>
     public Device? Device { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every out-of-range or inconsistent option (nested options included); with one problem, its message and parameter name alone.</summary>
     public void Validate()
     {
-        static void Require(bool ok, string name, object? value, string expected)
-        {
-            if (!ok)
-                throw new ArgumentException($"Flow extraction option {name} must be {expected}; found {value}.", name);
-        }
+        var errors = new OptionErrors("flow extraction options");
+        Collect(errors);
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Adds every problem of these options to <paramref name="errors"/>.</summary>
+    internal void Collect(OptionErrors errors)
+    {
+        void Require(bool ok, string name, object? value, string expected) =>
+            errors.Require(ok, $"Flow extraction option {name} must be {expected}; found {value}.", name);
 
         Require(Bound > 0 && double.IsFinite(Bound), nameof(Bound), Bound, "a finite number > 0");
         Require(JpegQuality is >= 0 and <= 100, nameof(JpegQuality), JpegQuality, "in 0–100");
@@ -49,7 +54,7 @@ public sealed record FlowExtractionOptions
         Require(MaxDegreeOfParallelism >= 1, nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "at least 1");
         Require(TargetFps is null || (TargetFps > 0 && double.IsFinite(TargetFps.Value)), nameof(TargetFps), TargetFps, "null or a finite rate > 0");
         Require(Reader is not null, nameof(Reader), Reader, "set");
-        Reader!.Validate();
+        Reader?.Collect(errors);
         Require(FrameSize is null || (FrameSize.Value.Width >= 2 && FrameSize.Value.Height >= 2), nameof(FrameSize), FrameSize,
             "null or at least 2×2 pixels");
     }

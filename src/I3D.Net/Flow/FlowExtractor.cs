@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using I3D.Net.Data.Annotations;
 using I3D.Net.Data.Video;
+using I3D.Net.IO;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -322,25 +323,22 @@ public sealed partial class FlowExtractor
         return common;
     }
 
-    private static void WriteAtomically(string path, byte[] content)
-    {
-        var temporary = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        File.WriteAllBytes(temporary, content);
-        File.Move(temporary, path, overwrite: true);
-    }
+    // Frames are many and the done marker is written last, so they skip the fsync that single-file writes get.
+    private static void WriteAtomically(string path, byte[] content) =>
+        AtomicFile.Write(path, stream => stream.Write(content), flushToDisk: false);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Flow extracted for {Video}: {FramePairs} frame pairs in {Folder}")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Flow extracted for {Video}: {FramePairs} frame pairs in {Folder}")]
     private partial void LogExtracted(string video, int framePairs, string folder);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Flow for {Video} is already complete; skipped")]
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Debug, Message = "Flow for {Video} is already complete; skipped")]
     private partial void LogSkipped(string video);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Flow in {Folder} was made with other settings (or has no flow.json); recomputing it")]
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Flow in {Folder} was made with other settings (or has no flow.json); recomputing it")]
     private partial void LogSettingsChanged(string folder);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Flow extraction failed for {Video}: {Reason}")]
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Error, Message = "Flow extraction failed for {Video}: {Reason}")]
     private partial void LogUnusableName(string video, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Flow extraction failed for {Video}")]
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Error, Message = "Flow extraction failed for {Video}")]
     private partial void LogFailed(Exception exception, string video);
 }

@@ -1,3 +1,4 @@
+using I3D.Net.IO;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -122,14 +123,19 @@ public sealed record FlowSettings
         return Core(this) == Core(other);
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first inconsistent or out-of-range field.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every out-of-range or inconsistent option (nested options included); with one problem, its message and parameter name alone.</summary>
     public void Validate()
     {
-        void Require(bool ok, string name, object? value, string expected)
-        {
-            if (!ok)
-                throw new ArgumentException($"Flow setting {name} must be {expected}; found {value?.ToString() ?? "null"}.", name);
-        }
+        var errors = new OptionErrors("flow settings");
+        Collect(errors);
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Adds every problem of these options to <paramref name="errors"/>.</summary>
+    internal void Collect(OptionErrors errors)
+    {
+        void Require(bool ok, string name, object? value, string expected) =>
+            errors.Require(ok, $"Flow setting {name} must be {expected}; found {value?.ToString() ?? "null"}.", name);
 
         Require(Version is >= 1 and <= CurrentVersion, nameof(Version), Version, $"1–{CurrentVersion} (this library's format)");
         Require(Enum.IsDefined(Method), nameof(Method), Method, "TvL1, Farneback or Custom");
@@ -142,8 +148,8 @@ public sealed record FlowSettings
         Require(SourceFps >= 0 && double.IsFinite(SourceFps), nameof(SourceFps), SourceFps, "a finite number ≥ 0 (0: unknown)");
         Require(Fps >= 0 && double.IsFinite(Fps), nameof(Fps), Fps, "a finite number ≥ 0 (0: unknown)");
         Require(FramePairs is null or >= 0, nameof(FramePairs), FramePairs, "null or ≥ 0");
-        TvL1?.Validate();
-        Farneback?.Validate();
+        TvL1?.Collect(errors);
+        Farneback?.Collect(errors);
     }
 
     /// <summary>The settings as indented JSON (camelCase names, enums as strings).</summary>
@@ -185,7 +191,7 @@ public sealed record FlowSettings
         ArgumentException.ThrowIfNullOrEmpty(folder);
         Validate();
         var path = Path.Combine(folder, FileName);
-        Data.AtomicFile.WriteAllText(path, ToJson());
+        AtomicFile.WriteAllText(path, ToJson());
         return path;
     }
 

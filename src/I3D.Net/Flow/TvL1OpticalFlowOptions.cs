@@ -48,14 +48,19 @@ public sealed record TvL1OpticalFlowOptions
     /// </summary>
     public int MedianFiltering { get; init; } = 5;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first parameter that is out of range.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every out-of-range or inconsistent option (nested options included); with one problem, its message and parameter name alone.</summary>
     public void Validate()
     {
-        static void Require(bool ok, string name, object value, string expected)
-        {
-            if (!ok)
-                throw new ArgumentException($"TV-L1 option {name} must be {expected}; found {value}.", name);
-        }
+        var errors = new OptionErrors("TV-L1 options");
+        Collect(errors);
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Adds every problem of these options to <paramref name="errors"/>.</summary>
+    internal void Collect(OptionErrors errors)
+    {
+        void Require(bool ok, string name, object value, string expected) =>
+            errors.Require(ok, $"TV-L1 option {name} must be {expected}; found {value}.", name);
 
         Require(Tau > 0 && double.IsFinite(Tau), nameof(Tau), Tau, "a finite number > 0 (0.25 is the stable maximum)");
         Require(Lambda > 0 && double.IsFinite(Lambda), nameof(Lambda), Lambda, "a finite number > 0");

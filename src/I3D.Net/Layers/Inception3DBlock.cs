@@ -78,7 +78,9 @@ public sealed class Inception3DBlock : Module<Tensor, Tensor>
     /// branches' own (the state dict does not change): their weights are concatenated on every forward, so gradients
     /// reach each branch, and BatchNorm's running statistics are written back to each branch. The result equals the
     /// separate branches' up to float rounding (one larger matrix product sums in another order). Where the three
-    /// BatchNorms differ in mode or settings the block runs them separately.
+    /// BatchNorms differ in mode or settings the block runs them separately. The fused path does not run b0, b1a and
+    /// b2a as modules, so forward hooks registered on those three units do not fire while this is on (hooks on the
+    /// block itself and on b1b, b2b, b3b do).
     /// </summary>
     public bool FuseReductions { get; set; }
 
@@ -100,11 +102,11 @@ public sealed class Inception3DBlock : Module<Tensor, Tensor>
         }
         else
         {
-            (y0, r1, r2) = (b0.forward(input), b1a.forward(input), b2a.forward(input));
+            (y0, r1, r2) = (b0.call(input), b1a.call(input), b2a.call(input));
         }
-        var y1 = b1b.forward(r1);
-        var y2 = b2b.forward(r2);
-        var y3 = b3b.forward(b3a.forward(input));
+        var y1 = b1b.call(r1);
+        var y2 = b2b.call(r2);
+        var y3 = b3b.call(b3a.call(input));
         return cat([y0, y1, y2, y3], 1).MoveToOuterDisposeScope();
     }
 

@@ -113,11 +113,13 @@ public sealed class InflatedConv3d : Module<Tensor, Tensor>
                 $"{GetName()}: expected input [B, {InChannels}, T, H, W], found [{string.Join(", ", input.shape)}].", nameof(input));
 
         using var scope = NewDisposeScope();
+        // The convolution runs functionally on conv3d's parameters (TF "SAME" padding depends on the input size), so
+        // hooks belong on this unit rather than on its Convolution; its BatchNorm is called as a module.
         var y = explicitPadding is null
             ? TfSamePadding.Conv3d(input, conv3d.weight!, conv3d.bias, stride)
             : nn.functional.conv3d(input, conv3d.weight!, conv3d.bias, stride, explicitPadding);
         if (bn is not null)
-            y = bn.forward(y);
+            y = bn.call(y);
         if (activation)
             y = nn.functional.relu(y);
         return y.MoveToOuterDisposeScope();

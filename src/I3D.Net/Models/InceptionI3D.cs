@@ -174,7 +174,7 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
         RequireEndpoint(I3DEndpoint.Logits);
         using var scope = NewDisposeScope();
         var pooled = Pool(ForwardTo(input, I3DEndpoint.Mixed_5c));
-        var y = logits!.forward(dropout!.forward(pooled));
+        var y = logits!.call(dropout!.call(pooled));
         return y.mean([3, 4]).MoveToOuterDisposeScope();
     }
 
@@ -204,13 +204,13 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
     {
         RequireEndpoint(endpoint);
         if (endpoint == I3DEndpoint.Logits)
-            return forward(input);
+            return forward(input); // this model's own body: its hooks belong to call(), which the caller chose not to use
         ValidateInput(input);
         using var scope = NewDisposeScope();
         var x = input;
         foreach (var (name, layer) in layers)
         {
-            x = layer.forward(x);
+            x = layer.call(x);
             if (name == endpoint) break;
         }
         return x.MoveToOuterDisposeScope();
@@ -227,11 +227,11 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
         var x = input;
         foreach (var (name, layer) in layers)
         {
-            x = layer.forward(x);
+            x = layer.call(x);
             outputs[name] = x;
         }
         if (logits is not null)
-            outputs[I3DEndpoint.Logits] = logits.forward(dropout!.forward(Pool(x))).mean([2, 3, 4]);
+            outputs[I3DEndpoint.Logits] = logits.call(dropout!.call(Pool(x))).mean([2, 3, 4]);
         foreach (var t in outputs.Values)
             t.MoveToOuterDisposeScope();
         return outputs;

@@ -26,16 +26,22 @@ public sealed record InceptionI3DOptions
     /// <summary>The reference options.</summary>
     public static InceptionI3DOptions Default { get; } = new();
 
-    /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every out-of-range or inconsistent option (nested options included); with one problem, its message and parameter name alone.</summary>
     public void Validate()
     {
-        if (double.IsNaN(DropoutProbability) || DropoutProbability < 0 || DropoutProbability >= 1)
-            throw new ArgumentException($"{nameof(DropoutProbability)} must be in [0, 1); found {DropoutProbability}.");
-        if (!Enum.IsDefined(FinalEndpoint))
-            throw new ArgumentException($"{nameof(FinalEndpoint)} {(int)FinalEndpoint} is not an {nameof(I3DEndpoint)}.");
-        if (!(BatchNormEpsilon > 0))
-            throw new ArgumentException($"{nameof(BatchNormEpsilon)} must be positive; found {BatchNormEpsilon}.");
-        if (double.IsNaN(BatchNormMomentum) || BatchNormMomentum < 0 || BatchNormMomentum > 1)
-            throw new ArgumentException($"{nameof(BatchNormMomentum)} must be in [0, 1]; found {BatchNormMomentum}.");
+        var errors = new OptionErrors("InceptionI3D options");
+        Collect(errors);
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Adds every problem of these options to <paramref name="errors"/>.</summary>
+    internal void Collect(OptionErrors errors)
+    {
+        errors.Require(!double.IsNaN(DropoutProbability) && DropoutProbability is >= 0 and < 1,
+            $"{nameof(DropoutProbability)} must be in [0, 1); found {DropoutProbability}.");
+        errors.Require(Enum.IsDefined(FinalEndpoint), $"{nameof(FinalEndpoint)} {(int)FinalEndpoint} is not an {nameof(I3DEndpoint)}.");
+        errors.Require(BatchNormEpsilon > 0, $"{nameof(BatchNormEpsilon)} must be positive; found {BatchNormEpsilon}.");
+        errors.Require(!double.IsNaN(BatchNormMomentum) && BatchNormMomentum is >= 0 and <= 1,
+            $"{nameof(BatchNormMomentum)} must be in [0, 1]; found {BatchNormMomentum}.");
     }
 }

@@ -85,7 +85,7 @@ public sealed partial class TwoStreamI3D : Module<Tensor, Tensor, Tensor>
         if (rgbClips.ndim >= 1 && flowClips.ndim >= 1 && rgbClips.shape[0] != flowClips.shape[0])
             throw new ArgumentException($"RGB and flow batches differ in size: {rgbClips.shape[0]} vs {flowClips.shape[0]}.");
         using var scope = NewDisposeScope();
-        return Fuse(rgb.forward(rgbClips), flow.forward(flowClips)).MoveToOuterDisposeScope();
+        return Fuse(rgb.call(rgbClips), flow.call(flowClips)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Fuses per-stream logits as this model does.</summary>

@@ -95,7 +95,7 @@ public abstract class ClassifierAdapter
         public override IReadOnlyList<string> StreamPrefixes { get; } = [""];
 
         public override IReadOnlyList<Tensor> ForwardStreams(ClipBatch batch, Func<Tensor, Tensor> prepare) =>
-            [_model.forward(prepare(useFlow ? Require(batch.Flow, "flow") : Require(batch.Rgb, "RGB")))];
+            [_model.call(prepare(useFlow ? Require(batch.Flow, "flow") : Require(batch.Rgb, "RGB")))];
 
         public override ClassifierAdapter? CreateComputeCopy() =>
             _model is InceptionI3D i3d ? new SingleStream(CopyOf(i3d), useFlow) : null;
@@ -127,7 +127,7 @@ public abstract class ClassifierAdapter
         public override IReadOnlyList<string> StreamPrefixes { get; } = ["rgb.", "flow."];
 
         public override IReadOnlyList<Tensor> ForwardStreams(ClipBatch batch, Func<Tensor, Tensor> prepare) =>
-            [_rgb.forward(prepare(Require(batch.Rgb, "RGB"))), _flow.forward(prepare(Require(batch.Flow, "flow")))];
+            [_rgb.call(prepare(Require(batch.Rgb, "RGB"))), _flow.call(prepare(Require(batch.Flow, "flow")))];
     }
 
     private sealed class TwoStreamI3DAdapter(TwoStreamI3D model) : TwoStreamInRoot(model, model.Rgb, model.Flow)

@@ -1,3 +1,5 @@
+using I3D.Net.IO;
+
 namespace I3D.Net.Training;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using I3D.Net.IO;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;

@@ -1,3 +1,4 @@
+using I3D.Net.IO;
 using System.Security.Cryptography;
 
 namespace I3D.Net.Weights;

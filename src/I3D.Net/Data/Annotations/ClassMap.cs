@@ -1,3 +1,4 @@
+using I3D.Net.IO;
 using System.Collections;
 using System.Text;
 using System.Text.Json;

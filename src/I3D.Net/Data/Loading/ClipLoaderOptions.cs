@@ -76,22 +76,31 @@ public sealed record ClipLoaderOptions
         DropLast = false,
     };
 
-    /// <summary>Throws <see cref="ArgumentException"/> for inconsistent or out-of-range options.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every out-of-range or inconsistent option (nested options included); with one problem, its message and parameter name alone.</summary>
     public void Validate()
     {
-        if (BatchSize < 1) throw new ArgumentException($"BatchSize must be >= 1, found {BatchSize}.");
-        if (ClipLength < 1) throw new ArgumentException($"ClipLength must be >= 1, found {ClipLength}.");
-        if (FrameStride < 1) throw new ArgumentException($"FrameStride must be >= 1, found {FrameStride}.");
-        if (TargetFps is { } fps && !(fps > 0)) throw new ArgumentException($"TargetFps must be positive, found {fps}.");
-        if (ClipsPerSample < 1) throw new ArgumentException($"ClipsPerSample must be >= 1, found {ClipsPerSample}.");
-        if (ClipsPerSample > 1 && Sampling != ClipSamplingMode.EvenlySpaced)
-            throw new ArgumentException($"ClipsPerSample = {ClipsPerSample} needs Sampling = EvenlySpaced, found {Sampling}.");
-        if (Workers < 1) throw new ArgumentException($"Workers must be >= 1, found {Workers}.");
-        if (PrefetchBatches < 1) throw new ArgumentException($"PrefetchBatches must be >= 1, found {PrefetchBatches}.");
-        if (SkipBudget < 0) throw new ArgumentException($"SkipBudget must be >= 0, found {SkipBudget}.");
+        // A missing nested record is a programming error, reported on its own as before.
         ArgumentNullException.ThrowIfNull(Transform);
         ArgumentNullException.ThrowIfNull(Reader);
-        Transform.Validate();
-        Reader.Validate();
+        var errors = new OptionErrors("clip loader options");
+        Collect(errors);
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Adds every problem of these options (and their transform and reader options) to <paramref name="errors"/>.</summary>
+    internal void Collect(OptionErrors errors)
+    {
+        errors.Require(BatchSize >= 1, $"BatchSize must be >= 1, found {BatchSize}.");
+        errors.Require(ClipLength >= 1, $"ClipLength must be >= 1, found {ClipLength}.");
+        errors.Require(FrameStride >= 1, $"FrameStride must be >= 1, found {FrameStride}.");
+        errors.Require(TargetFps is not { } fps || fps > 0, $"TargetFps must be positive, found {TargetFps}.");
+        errors.Require(ClipsPerSample >= 1, $"ClipsPerSample must be >= 1, found {ClipsPerSample}.");
+        errors.Require(ClipsPerSample <= 1 || Sampling == ClipSamplingMode.EvenlySpaced,
+            $"ClipsPerSample = {ClipsPerSample} needs Sampling = EvenlySpaced, found {Sampling}.");
+        errors.Require(Workers >= 1, $"Workers must be >= 1, found {Workers}.");
+        errors.Require(PrefetchBatches >= 1, $"PrefetchBatches must be >= 1, found {PrefetchBatches}.");
+        errors.Require(SkipBudget >= 0, $"SkipBudget must be >= 0, found {SkipBudget}.");
+        Transform?.Collect(errors);
+        Reader?.Collect(errors);
     }
 }

@@ -1,3 +1,4 @@
+using I3D.Net.IO;
 using I3D.Net.Data.Annotations;
 using I3D.Net.Data.Sampling;
 using OpenCvSharp;

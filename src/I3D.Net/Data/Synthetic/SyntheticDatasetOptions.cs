@@ -36,18 +36,20 @@ public sealed record SyntheticDatasetOptions
     /// <summary>Fraction of each class's videos in the test list.</summary>
     public double TestFraction { get; init; } = 1.0 / 6;
 
-    /// <summary>Throws <see cref="ArgumentException"/> for out-of-range options.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every out-of-range or inconsistent option (nested options included); with one problem, its message and parameter name alone.</summary>
     public void Validate()
     {
-        if (VideosPerClass < 1) throw new ArgumentException($"VideosPerClass must be >= 1, found {VideosPerClass}.");
-        if (FrameCount < 2) throw new ArgumentException($"FrameCount must be >= 2, found {FrameCount}.");
-        if (Width < 16 || Height < 16) throw new ArgumentException($"Frames must be at least 16x16, found {Width}x{Height}.");
-        if (!(Fps > 0)) throw new ArgumentException($"Fps must be positive, found {Fps}.");
-        if (FourCC is not { Length: 4 }) throw new ArgumentException($"FourCC must be 4 characters, found '{FourCC}'.");
-        if (string.IsNullOrEmpty(Extension) || Extension[0] != '.') throw new ArgumentException($"Extension must start with '.', found '{Extension}'.");
-        if (ValidationFraction < 0 || TestFraction < 0 || ValidationFraction + TestFraction >= 1)
-            throw new ArgumentException($"ValidationFraction ({ValidationFraction}) and TestFraction ({TestFraction}) must be >= 0 and sum to < 1.");
-        if (Actions is { Count: 0 }) throw new ArgumentException("Actions must name at least one action.");
-        if (Actions is not null && Actions.Distinct().Count() != Actions.Count) throw new ArgumentException("Actions must not repeat.");
+        var errors = new OptionErrors("synthetic dataset options");
+        errors.Require(VideosPerClass >= 1, $"VideosPerClass must be >= 1, found {VideosPerClass}.");
+        errors.Require(FrameCount >= 2, $"FrameCount must be >= 2, found {FrameCount}.");
+        errors.Require(Width >= 16 && Height >= 16, $"Frames must be at least 16x16, found {Width}x{Height}.");
+        errors.Require(Fps > 0, $"Fps must be positive, found {Fps}.");
+        errors.Require(FourCC is { Length: 4 }, $"FourCC must be 4 characters, found '{FourCC}'.");
+        errors.Require(!string.IsNullOrEmpty(Extension) && Extension[0] == '.', $"Extension must start with '.', found '{Extension}'.");
+        errors.Require(ValidationFraction >= 0 && TestFraction >= 0 && ValidationFraction + TestFraction < 1,
+            $"ValidationFraction ({ValidationFraction}) and TestFraction ({TestFraction}) must be >= 0 and sum to < 1.");
+        errors.Require(Actions is not { Count: 0 }, "Actions must name at least one action.");
+        errors.Require(Actions is null || Actions.Distinct().Count() == Actions.Count, "Actions must not repeat.");
+        errors.ThrowIfAny();
     }
 }

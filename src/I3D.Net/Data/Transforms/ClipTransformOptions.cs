@@ -33,23 +33,23 @@ public sealed record ClipTransformOptions
     /// <summary>Evaluation: centre 224 crop of 256-short-side frames.</summary>
     public static ClipTransformOptions Evaluation { get; } = new();
 
-    /// <summary>Throws <see cref="ArgumentException"/> for out-of-range options.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every out-of-range or inconsistent option (nested options included); with one problem, its message and parameter name alone.</summary>
     public void Validate()
     {
-        if (ShortSide is <= 0)
-            throw new ArgumentException($"ShortSide must be positive, found {ShortSide}.");
-        if (CropSize is <= 0)
-            throw new ArgumentException($"CropSize must be positive, found {CropSize}.");
-        if (ShortSide is { } s && CropSize is { } c && c > s)
-            throw new ArgumentException($"CropSize ({c}) must not exceed ShortSide ({s}).");
-        if (FlipProbability is < 0 or > 1)
-            throw new ArgumentException($"FlipProbability must be in [0, 1], found {FlipProbability}.");
+        var errors = new OptionErrors("clip transform options");
+        Collect(errors);
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Adds every problem of these options to <paramref name="errors"/>.</summary>
+    internal void Collect(OptionErrors errors)
+    {
+        errors.Require(ShortSide is not <= 0, $"ShortSide must be positive, found {ShortSide}.");
+        errors.Require(CropSize is not <= 0, $"CropSize must be positive, found {CropSize}.");
+        errors.Require(!(ShortSide is { } s && CropSize is { } c && c > s), $"CropSize ({CropSize}) must not exceed ShortSide ({ShortSide}).");
+        errors.Require(FlipProbability is not (< 0 or > 1), $"FlipProbability must be in [0, 1], found {FlipProbability}.");
         foreach (var (name, v) in new[] { ("Brightness", Brightness), ("Contrast", Contrast), ("Saturation", Saturation) })
-        {
-            if (v is < 0 or > 1)
-                throw new ArgumentException($"{name} must be in [0, 1], found {v}.");
-        }
-        if (!(FlowBound > 0))
-            throw new ArgumentException($"FlowBound must be positive, found {FlowBound}.");
+            errors.Require(v is not (< 0 or > 1), $"{name} must be in [0, 1], found {v}.");
+        errors.Require(FlowBound > 0, $"FlowBound must be positive, found {FlowBound}.");
     }
 }

@@ -1,3 +1,4 @@
+using I3D.Net.IO;
 using OpenCvSharp;
 
 namespace I3D.Net.Data.Video;

@@ -55,18 +55,21 @@ public sealed record VideoReaderOptions
     /// </summary>
     public bool AllowUnrecognizedContainers { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> when an option is out of range.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every out-of-range or inconsistent option (nested options included); with one problem, its message and parameter name alone.</summary>
     public void Validate()
     {
-        if (SeekThreshold < 0)
-            throw new ArgumentException($"SeekThreshold must be >= 0, found {SeekThreshold}.");
-        if (!(FolderFps > 0))
-            throw new ArgumentException($"FolderFps must be > 0, found {FolderFps}.");
-        if (TailTolerance < 0)
-            throw new ArgumentException($"TailTolerance must be >= 0, found {TailTolerance}.");
-        if (MaxFramePixels < 1)
-            throw new ArgumentException($"MaxFramePixels must be >= 1, found {MaxFramePixels}.");
-        if (string.IsNullOrWhiteSpace(FfmpegPath) || string.IsNullOrWhiteSpace(FfprobePath))
-            throw new ArgumentException("FfmpegPath and FfprobePath must be set.");
+        var errors = new OptionErrors("video reader options");
+        Collect(errors);
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>Adds every problem of these options to <paramref name="errors"/>.</summary>
+    internal void Collect(OptionErrors errors)
+    {
+        errors.Require(SeekThreshold >= 0, $"SeekThreshold must be >= 0, found {SeekThreshold}.");
+        errors.Require(FolderFps > 0, $"FolderFps must be > 0, found {FolderFps}.");
+        errors.Require(TailTolerance >= 0, $"TailTolerance must be >= 0, found {TailTolerance}.");
+        errors.Require(MaxFramePixels >= 1, $"MaxFramePixels must be >= 1, found {MaxFramePixels}.");
+        errors.Require(!string.IsNullOrWhiteSpace(FfmpegPath) && !string.IsNullOrWhiteSpace(FfprobePath), "FfmpegPath and FfprobePath must be set.");
     }
 }

@@ -37,11 +37,11 @@ internal sealed class FrozenInception3DBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var r = reduce.forward(input);
+        var r = reduce.call(input);
         var y0 = r.narrow(1, 0, c0);
-        var y1 = b1b.forward(ChannelsLast3d.DenseChannelSlice(r.narrow(1, c0, c1)));
-        var y2 = b2b.forward(ChannelsLast3d.DenseChannelSlice(r.narrow(1, c0 + c1, c2)));
-        var y3 = b3b.forward(b3a.forward(input));
+        var y1 = b1b.call(ChannelsLast3d.DenseChannelSlice(r.narrow(1, c0, c1)));
+        var y2 = b2b.call(ChannelsLast3d.DenseChannelSlice(r.narrow(1, c0 + c1, c2)));
+        var y3 = b3b.call(b3a.call(input));
         return cat([y0, y1, y2, y3], 1).MoveToOuterDisposeScope();
     }
 }

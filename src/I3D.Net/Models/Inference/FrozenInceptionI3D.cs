@@ -75,7 +75,7 @@ public sealed class FrozenInceptionI3D : Module<Tensor, Tensor>
         var x = Backbone(input);
         if (logits is null)
             return x.contiguous().MoveToOuterDisposeScope();
-        return logits.forward(InceptionI3D.Pool(x)).mean([2, 3, 4]).MoveToOuterDisposeScope();
+        return logits.call(InceptionI3D.Pool(x)).mean([2, 3, 4]).MoveToOuterDisposeScope();
     }
 
     /// <summary>Clip features <c>[B, 1024]</c>, as <see cref="InceptionI3D.ExtractFeatures"/>.</summary>
@@ -98,7 +98,7 @@ public sealed class FrozenInceptionI3D : Module<Tensor, Tensor>
                 nameof(input));
         var x = channelsLast ? ChannelsLast3d.Apply(input) : input;
         foreach (var layer in layers)
-            x = layer.forward(x);
+            x = layer.call(x);
         return x;
     }
 }

@@ -1,3 +1,4 @@
+using I3D.Net.IO;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
