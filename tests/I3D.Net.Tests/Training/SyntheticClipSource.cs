@@ -31,17 +31,23 @@ internal sealed class SyntheticClipSource : IClipBatchSource, IDisposable
         _labels = tensor(labels);
 
         using var scope = NewDisposeScope();
+        // Scalars held in locals until the end: TorchSharp 0.107's implicit float -> Scalar temporaries can be finalized
+        // while libtorch still reads them (a GC from another test's thread), which failed this constructor with
+        // "Exception raised from toFloat" about once in many parallel runs.
+        using Scalar half = 0.5f, plus = 1.0f, minus = -1.0f, one = 1;
         var clips = (long)samples * clipsPerSample;
-        var rgb = randn([clips, 3, frames, size, size], generator: g) * 0.5f;
-        var flow = randn([clips, 2, frames, size, size], generator: g) * 0.5f;
+        var rgb = randn([clips, 3, frames, size, size], generator: g).mul_(half);
+        var flow = randn([clips, 2, frames, size, size], generator: g).mul_(half);
         for (var i = 0; i < samples; i++)
         {
             var c = labels[i];
             for (var k = 0; k < clipsPerSample; k++)
             {
                 var row = i * clipsPerSample + k;
-                rgb[row, c % 3].add_(c < 3 ? 1.0f : -1.0f);
-                flow[row, c % 2].add_(c % 4 < 2 ? 1.0f : -1.0f);
+                using var rgbPlane = rgb[row, c % 3];
+                using var flowPlane = flow[row, c % 2];
+                rgbPlane.add_(c < 3 ? plus : minus, one);
+                flowPlane.add_(c % 4 < 2 ? plus : minus, one);
             }
         }
         _rgb = rgb.DetachFromDisposeScope();
