@@ -6,12 +6,56 @@ namespace I3D.Net.Tests.Training;
 
 internal static class TrainingTestHelpers
 {
+    /// <summary>This test process's folder of training temp folders, deleted when the process exits.</summary>
+    private static readonly Lazy<string> ProcessRoot = new(() =>
+    {
+        var parent = Path.Combine(Path.GetTempPath(), "i3d-training-tests");
+        // Checkpoint folders add up to ~100 MB per test run: remove those of test processes that are gone (a crash or
+        // a killed run never reaches ProcessExit), then this process's own at exit.
+        if (Directory.Exists(parent))
+        {
+            foreach (var stale in Directory.EnumerateDirectories(parent))
+            {
+                if (int.TryParse(Path.GetFileName(stale), out var pid) && pid != Environment.ProcessId && IsRunning(pid)) continue;
+                if (Path.GetFileName(stale) == Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;
+                TryDelete(stale);
+            }
+        }
+        var root = Path.Combine(parent, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(root);
+        return root;
+    });
+
     /// <summary>A fresh empty folder under the temp directory.</summary>
     public static string TempDir()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "i3d-training-tests", Guid.NewGuid().ToString("N"));
+        var dir = Path.Combine(ProcessRoot.Value, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         return dir;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 
     /// <summary>Copies of every parameter and buffer, by state-dict key.</summary>
