@@ -268,7 +268,7 @@ namespace I3D.Net.Demo
             using (torch.no_grad())
             using (var scope = torch.NewDisposeScope())
             {
-                var logits = reloaded.forward(clips.Rgb!.to(device), clips.Flow!.to(device));
+                var logits = reloaded.call(clips.Rgb!.to(device), clips.Flow!.to(device));
                 probabilities = logits.softmax(1)[0].cpu().data<float>().ToArray();
             }
             ui.Line($"{Path.GetFileName(newVideo)}: a generated '{SyntheticActionDataset.ClassName(action)}' video (new seed), weights reloaded from the safetensors file");
