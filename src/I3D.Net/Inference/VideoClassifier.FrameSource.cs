@@ -254,12 +254,10 @@ public sealed partial class VideoClassifier
                 return floats;
             }
             var bytes = plane.data<byte>().ToArray();
+            if (settings.JpegQuality is { } quality)
+                return Cv2.ImDecode(FlowPreprocessing.EncodeJpeg(bytes, height, width, quality), ImreadModes.Grayscale);
             using var raw = Mat.FromPixelData(height, width, MatType.CV_8UC1, bytes);
-            if (settings.JpegQuality is not { } quality)
-                return raw.Clone();
-            if (!Cv2.ImEncode(".jpg", raw, out var jpeg, [(int)ImwriteFlags.JpegQuality, quality]))
-                throw new InvalidOperationException("OpenCV failed to encode a flow image as JPEG.");
-            return Cv2.ImDecode(jpeg, ImreadModes.Grayscale);
+            return raw.Clone();
         }
 
         /// <summary>Frames of the file as 8-bit grayscale, resized to the flow's frame size when one was recorded: float <c>[N, H, W]</c>.</summary>
