@@ -27,32 +27,22 @@ namespace I3D.Net.Models;
 /// </remarks>
 public sealed partial class InceptionI3D : Module<Tensor, Tensor>
 {
-    /// <summary>Channels of the Mixed_5c features.</summary>
+    /// <summary>Channels of the Mixed_5c features of the reference architecture (<see cref="I3DArchitecture.Reference"/>);
+    /// a model of another architecture has <see cref="BackboneChannels"/>.</summary>
     public const int FeatureChannels = 1024;
+
+    /// <summary>Channels of this model's Mixed_5c features, which the logits layer reads: <see cref="FeatureChannels"/>
+    /// for the reference architecture, the last row's output width for another <see cref="InceptionI3DOptions.Architecture"/>.</summary>
+    public long BackboneChannels { get; }
 
     /// <summary>Smallest height and width accepted (the network's total spatial stride).</summary>
     public const int MinimumSpatialSize = 32;
 
-    [ComponentName(Name = "Conv3d_1a_7x7")] private readonly InflatedConv3d? conv1a;
-    [ComponentName(Name = "MaxPool3d_2a_3x3")] private readonly MaxPool3dTfSame? pool2a;
-    [ComponentName(Name = "Conv3d_2b_1x1")] private readonly InflatedConv3d? conv2b;
-    [ComponentName(Name = "Conv3d_2c_3x3")] private readonly InflatedConv3d? conv2c;
-    [ComponentName(Name = "MaxPool3d_3a_3x3")] private readonly MaxPool3dTfSame? pool3a;
-    [ComponentName(Name = "Mixed_3b")] private readonly Inception3DBlock? mixed3b;
-    [ComponentName(Name = "Mixed_3c")] private readonly Inception3DBlock? mixed3c;
-    [ComponentName(Name = "MaxPool3d_4a_3x3")] private readonly MaxPool3dTfSame? pool4a;
-    [ComponentName(Name = "Mixed_4b")] private readonly Inception3DBlock? mixed4b;
-    [ComponentName(Name = "Mixed_4c")] private readonly Inception3DBlock? mixed4c;
-    [ComponentName(Name = "Mixed_4d")] private readonly Inception3DBlock? mixed4d;
-    [ComponentName(Name = "Mixed_4e")] private readonly Inception3DBlock? mixed4e;
-    [ComponentName(Name = "Mixed_4f")] private readonly Inception3DBlock? mixed4f;
-    [ComponentName(Name = "MaxPool3d_5a_2x2")] private readonly MaxPool3dTfSame? pool5a;
-    [ComponentName(Name = "Mixed_5b")] private readonly Inception3DBlock? mixed5b;
-    [ComponentName(Name = "Mixed_5c")] private readonly Inception3DBlock? mixed5c;
     private readonly Dropout? dropout;
     private InflatedConv3d? logits;
 
-    // The built layers in order, for the forward pass (an array is not registered as a component).
+    // The built layers in order, for the forward pass (an array is not registered as a component: each layer is
+    // registered by its endpoint name, which is its state-dict prefix).
     private readonly (I3DEndpoint Endpoint, Module<Tensor, Tensor> Layer)[] layers;
 
     /// <summary>Creates an I3D stream with freshly initialised weights.</summary>
@@ -73,49 +63,27 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
         Options = options;
 
         double eps = options.BatchNormEpsilon, momentum = options.BatchNormMomentum;
-        var final = options.FinalEndpoint;
+        var architecture = options.Architecture;
+        var inputs = architecture.InputChannels(inChannels);
         var built = new List<(I3DEndpoint, Module<Tensor, Tensor>)>();
-        long channels = inChannels;
-
-        T? Add<T>(I3DEndpoint endpoint, Func<T> create) where T : Module<Tensor, Tensor>
+        for (int i = 0; i < architecture.Layers.Count && architecture.Layers[i].Endpoint <= options.FinalEndpoint; i++)
         {
-            if (endpoint > final) return null;
-            var layer = create();
-            built.Add((endpoint, layer));
-            return layer;
+            var row = architecture.Layers[i];
+            Module<Tensor, Tensor> layer = row.Kind switch
+            {
+                I3DLayerKind.Conv => new InflatedConv3d(inputs[i], row.Widths[0], row.Kernel, row.Stride, batchNormEpsilon: eps,
+                    batchNormMomentum: momentum, device: device, dtype: dtype, name: row.Name),
+                I3DLayerKind.MaxPool => new MaxPool3dTfSame(row.Kernel, row.Stride, row.Name),
+                _ => new Inception3DBlock(inputs[i], row.BranchWidths, eps, momentum, device, dtype, row.Name),
+            };
+            register_module(row.Name, layer);
+            built.Add((row.Endpoint, layer));
         }
-
-        InflatedConv3d Conv(I3DEndpoint endpoint, long cout, long k, long s = 1) =>
-            new(channels, cout, (k, k, k), (s, s, s), batchNormEpsilon: eps, batchNormMomentum: momentum,
-                device: device, dtype: dtype, name: endpoint.ToString());
-
-        Inception3DBlock Mixed(I3DEndpoint endpoint, params int[] widths)
-        {
-            var block = new Inception3DBlock(channels, InceptionBranchWidths.FromArray(widths), eps, momentum, device, dtype, endpoint.ToString());
-            channels = block.OutChannels;
-            return block;
-        }
-
-        conv1a = Add(I3DEndpoint.Conv3d_1a_7x7, () => { var c = Conv(I3DEndpoint.Conv3d_1a_7x7, 64, 7, 2); channels = 64; return c; });
-        pool2a = Add(I3DEndpoint.MaxPool3d_2a_3x3, () => new MaxPool3dTfSame((1, 3, 3), (1, 2, 2), nameof(I3DEndpoint.MaxPool3d_2a_3x3)));
-        conv2b = Add(I3DEndpoint.Conv3d_2b_1x1, () => { var c = Conv(I3DEndpoint.Conv3d_2b_1x1, 64, 1); channels = 64; return c; });
-        conv2c = Add(I3DEndpoint.Conv3d_2c_3x3, () => { var c = Conv(I3DEndpoint.Conv3d_2c_3x3, 192, 3); channels = 192; return c; });
-        pool3a = Add(I3DEndpoint.MaxPool3d_3a_3x3, () => new MaxPool3dTfSame((1, 3, 3), (1, 2, 2), nameof(I3DEndpoint.MaxPool3d_3a_3x3)));
-        mixed3b = Add(I3DEndpoint.Mixed_3b, () => Mixed(I3DEndpoint.Mixed_3b, 64, 96, 128, 16, 32, 32));
-        mixed3c = Add(I3DEndpoint.Mixed_3c, () => Mixed(I3DEndpoint.Mixed_3c, 128, 128, 192, 32, 96, 64));
-        pool4a = Add(I3DEndpoint.MaxPool3d_4a_3x3, () => new MaxPool3dTfSame((3, 3, 3), (2, 2, 2), nameof(I3DEndpoint.MaxPool3d_4a_3x3)));
-        mixed4b = Add(I3DEndpoint.Mixed_4b, () => Mixed(I3DEndpoint.Mixed_4b, 192, 96, 208, 16, 48, 64));
-        mixed4c = Add(I3DEndpoint.Mixed_4c, () => Mixed(I3DEndpoint.Mixed_4c, 160, 112, 224, 24, 64, 64));
-        mixed4d = Add(I3DEndpoint.Mixed_4d, () => Mixed(I3DEndpoint.Mixed_4d, 128, 128, 256, 24, 64, 64));
-        mixed4e = Add(I3DEndpoint.Mixed_4e, () => Mixed(I3DEndpoint.Mixed_4e, 112, 144, 288, 32, 64, 64));
-        mixed4f = Add(I3DEndpoint.Mixed_4f, () => Mixed(I3DEndpoint.Mixed_4f, 256, 160, 320, 32, 128, 128));
-        pool5a = Add(I3DEndpoint.MaxPool3d_5a_2x2, () => new MaxPool3dTfSame((2, 2, 2), (2, 2, 2), nameof(I3DEndpoint.MaxPool3d_5a_2x2)));
-        mixed5b = Add(I3DEndpoint.Mixed_5b, () => Mixed(I3DEndpoint.Mixed_5b, 256, 160, 320, 32, 128, 128));
-        mixed5c = Add(I3DEndpoint.Mixed_5c, () => Mixed(I3DEndpoint.Mixed_5c, 384, 192, 384, 48, 128, 128));
-        if (final == I3DEndpoint.Logits)
+        BackboneChannels = architecture.FeatureChannels;
+        if (options.FinalEndpoint == I3DEndpoint.Logits)
         {
             dropout = nn.Dropout(options.DropoutProbability);
-            logits = CreateLogits(numClasses, device, dtype);
+            logits = CreateLogits(BackboneChannels, numClasses, device, dtype);
         }
         layers = built.ToArray();
         RegisterComponents();
@@ -180,7 +148,7 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
 
     /// <summary>Clip features: Mixed_5c after the head's average pool, averaged over time and space.</summary>
     /// <param name="input">Clips <c>[B, InChannels, T, H, W]</c>.</param>
-    /// <returns>Features <c>[B, 1024]</c>.</returns>
+    /// <returns>Features <c>[B, BackboneChannels]</c> (1024 for the reference architecture).</returns>
     public Tensor ExtractFeatures(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -189,7 +157,7 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
 
     /// <summary>Per-time clip features: Mixed_5c after the head's average pool, averaged over space.</summary>
     /// <param name="input">Clips <c>[B, InChannels, T, H, W]</c>.</param>
-    /// <returns>Features <c>[B, 1024, T']</c>.</returns>
+    /// <returns>Features <c>[B, BackboneChannels, T']</c>.</returns>
     public Tensor ExtractFeaturesPerTime(Tensor input)
     {
         RequireEndpoint(I3DEndpoint.Mixed_5c);
@@ -247,7 +215,7 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         RequireEndpoint(I3DEndpoint.Logits);
         var weight = logits!.Convolution.weight!;
-        var replacement = CreateLogits(numClasses, weight.device, weight.dtype);
+        var replacement = CreateLogits(BackboneChannels, numClasses, weight.device, weight.dtype);
         replacement.train(training);
         register_module("logits", null!);
         logits.Dispose();
@@ -269,7 +237,7 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
                 $"Expected {InChannels} channels ([B, {InChannels}, T, H, W]{(InChannels == 3 ? ", RGB" : InChannels == 2 ? ", flow x/y" : "")}), found {input.shape[1]} in {Shape()}.", nameof(input));
         if (!input.is_floating_point())
             throw new ArgumentException($"Expected a floating-point clip tensor, found {input.dtype} {Shape()}.", nameof(input));
-        var parameterType = conv1a?.Convolution.weight?.dtype;
+        var parameterType = layers.Length > 0 ? (layers[0].Layer as InflatedConv3d)?.Convolution.weight?.dtype : null;
         if (parameterType is { } pt && input.dtype != pt)
             throw new ArgumentException($"Expected {pt} clips (the model's parameter type), found {input.dtype}; convert with .to({pt}).", nameof(input));
         if (input.shape[0] < 1 || input.shape[2] < 1 || input.shape[3] < MinimumSpatialSize || input.shape[4] < MinimumSpatialSize)
@@ -287,8 +255,8 @@ public sealed partial class InceptionI3D : Module<Tensor, Tensor>
         return nn.functional.avg_pool3d(mixed5c, kernel, [1, 1, 1]);
     }
 
-    private static InflatedConv3d CreateLogits(int numClasses, Device? device, ScalarType? dtype) =>
-        new(FeatureChannels, numClasses, (1, 1, 1), useBatchNorm: false, useBias: true, activation: false,
+    private static InflatedConv3d CreateLogits(long featureChannels, int numClasses, Device? device, ScalarType? dtype) =>
+        new(featureChannels, numClasses, (1, 1, 1), useBatchNorm: false, useBias: true, activation: false,
             device: device, dtype: dtype, name: "logits");
 
     /// <summary>Loads the native libraries through <see cref="I3DRuntime"/> before the first native module is made, so a

@@ -23,6 +23,11 @@ public sealed record InceptionI3DOptions
     /// </summary>
     public bool FuseReductions { get; init; }
 
+    /// <summary>The backbone's layers as a table (endpoint, kind, kernel, stride, widths). Default
+    /// <see cref="I3DArchitecture.Reference"/>; another table builds an Inception-style variant with the same state-dict
+    /// names (e.g. other branch widths).</summary>
+    public I3DArchitecture Architecture { get; init; } = I3DArchitecture.Reference;
+
     /// <summary>The reference options.</summary>
     public static InceptionI3DOptions Default { get; } = new();
 
@@ -40,6 +45,7 @@ public sealed record InceptionI3DOptions
         errors.Require(!double.IsNaN(DropoutProbability) && DropoutProbability is >= 0 and < 1,
             $"{nameof(DropoutProbability)} must be in [0, 1); found {DropoutProbability}.");
         errors.Require(Enum.IsDefined(FinalEndpoint), $"{nameof(FinalEndpoint)} {(int)FinalEndpoint} is not an {nameof(I3DEndpoint)}.");
+        errors.Require(Architecture is not null, $"{nameof(Architecture)} must not be null.");
         errors.Require(BatchNormEpsilon > 0, $"{nameof(BatchNormEpsilon)} must be positive; found {BatchNormEpsilon}.");
         errors.Require(!double.IsNaN(BatchNormMomentum) && BatchNormMomentum is >= 0 and <= 1,
             $"{nameof(BatchNormMomentum)} must be in [0, 1]; found {BatchNormMomentum}.");

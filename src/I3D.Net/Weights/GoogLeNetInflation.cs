@@ -1,3 +1,4 @@
+using I3D.Net.Models;
 using static TorchSharp.torch;
 
 namespace I3D.Net.Weights;
@@ -105,35 +106,38 @@ public static class GoogLeNetInflation
         key.StartsWith("aux1.", StringComparison.Ordinal) || key.StartsWith("aux2.", StringComparison.Ordinal)
         || key.StartsWith("fc.", StringComparison.Ordinal) || key.EndsWith(".bn.num_batches_tracked", StringComparison.Ordinal);
 
+    /// <summary>
+    /// The map, built from the I3D endpoint table (<see cref="I3DArchitecture.Reference"/>): torchvision names its
+    /// convolutions <c>conv1…conv3</c> in order and its blocks <c>inception{stage}{letter}</c>, one letter before I3D's
+    /// (whose first letter in a stage goes to the pool), e.g. <c>Mixed_4b</c> ↔ <c>inception4a</c>; inside a block
+    /// <c>b0</c>, <c>b1a/b1b</c>, <c>b2a/b2b</c>, <c>b3b</c> are <c>branch1</c>, <c>branch2.0/.1</c>,
+    /// <c>branch3.0/.1</c>, <c>branch4.1</c>. GoogLeNet has I3D's widths, so the shapes are the table's.
+    /// </summary>
     static List<Layer> BuildLayers()
     {
-        var layers = new List<Layer>
+        var architecture = I3DArchitecture.Reference;
+        var convNames = architecture.Layers.Where(l => l.Kind == I3DLayerKind.Conv)
+            .Select((l, i) => (l.Name, GoogLeNet: $"conv{i + 1}")).ToDictionary(p => p.Name, p => p.GoogLeNet);
+        var branches = new Dictionary<string, string>
         {
-            new("conv1", "Conv3d_1a_7x7", 64, 3, 7, 7),
-            new("conv2", "Conv3d_2b_1x1", 64, 64, 1, 1),
-            new("conv3", "Conv3d_2c_3x3", 192, 64, 3, 3),
+            ["b0"] = "branch1", ["b1a"] = "branch2.0", ["b1b"] = "branch2.1",
+            ["b2a"] = "branch3.0", ["b2b"] = "branch3.1", ["b3b"] = "branch4.1",
         };
-        // (torchvision block, I3D block, in, b0, b1a, b1b, b2a, b2b, b3b) — widths shared by both networks.
-        var blocks = new (string G, string I, long In, long B0, long B1a, long B1b, long B2a, long B2b, long B3b)[]
+        var layers = new List<Layer>();
+        foreach (var (key, shape) in architecture.Units(inChannels: 3))
         {
-            ("inception3a", "Mixed_3b", 192, 64, 96, 128, 16, 32, 32),
-            ("inception3b", "Mixed_3c", 256, 128, 128, 192, 32, 96, 64),
-            ("inception4a", "Mixed_4b", 480, 192, 96, 208, 16, 48, 64),
-            ("inception4b", "Mixed_4c", 512, 160, 112, 224, 24, 64, 64),
-            ("inception4c", "Mixed_4d", 512, 128, 128, 256, 24, 64, 64),
-            ("inception4d", "Mixed_4e", 512, 112, 144, 288, 32, 64, 64),
-            ("inception4e", "Mixed_4f", 528, 256, 160, 320, 32, 128, 128),
-            ("inception5a", "Mixed_5b", 832, 256, 160, 320, 32, 128, 128),
-            ("inception5b", "Mixed_5c", 832, 384, 192, 384, 48, 128, 128),
-        };
-        foreach (var b in blocks)
-        {
-            layers.Add(new($"{b.G}.branch1", $"{b.I}.b0", b.B0, b.In, 1, 1));
-            layers.Add(new($"{b.G}.branch2.0", $"{b.I}.b1a", b.B1a, b.In, 1, 1));
-            layers.Add(new($"{b.G}.branch2.1", $"{b.I}.b1b", b.B1b, b.B1a, 3, 3));
-            layers.Add(new($"{b.G}.branch3.0", $"{b.I}.b2a", b.B2a, b.In, 1, 1));
-            layers.Add(new($"{b.G}.branch3.1", $"{b.I}.b2b", b.B2b, b.B2a, 3, 3));
-            layers.Add(new($"{b.G}.branch4.1", $"{b.I}.b3b", b.B3b, b.In, 1, 1));
+            var dot = key.IndexOf('.', StringComparison.Ordinal);
+            string googLeNet;
+            if (dot < 0)
+            {
+                googLeNet = convNames[key];
+            }
+            else
+            {
+                var block = key[..dot]; // Mixed_3b
+                googLeNet = $"inception{block[^2]}{(char)(block[^1] - 1)}.{branches[key[(dot + 1)..]]}";
+            }
+            layers.Add(new Layer(googLeNet, key, shape[0], shape[1], shape[3], shape[2]));
         }
         return layers;
     }

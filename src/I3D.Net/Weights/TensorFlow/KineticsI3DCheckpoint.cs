@@ -17,7 +17,7 @@ namespace I3D.Net.Weights.TensorFlow;
 /// <c>bn.weight</c> is 1. In <c>Mixed_5b</c> the second conv of branch 2 is named <c>Conv3d_0a_3x3</c>, not
 /// <c>0b</c>. Optimizer slots (<c>…/Momentum</c>) are skipped.
 /// </remarks>
-public static partial class KineticsI3DCheckpoint
+public static class KineticsI3DCheckpoint
 {
     private static readonly string[] SlotSuffixes = ["/Momentum", "/ExponentialMovingAverage", "/Adam", "/Adam_1", "/RMSProp", "/RMSProp_1"];
     private static readonly HashSet<string> Counters = new(StringComparer.Ordinal) { "global_step", "beta1_power", "beta2_power" };
@@ -154,7 +154,7 @@ public static partial class KineticsI3DCheckpoint
 
         var stream = streams.Single();
         var numClasses = shapes.TryGetValue("logits.conv3d.weight", out var logits) ? (int)logits[0] : 0;
-        var inChannels = shapes.TryGetValue("Conv3d_1a_7x7.conv3d.weight", out var first) ? (int)first[1] : 0;
+        var inChannels = shapes.TryGetValue(I3DArchitecture.Reference.Layers[0].Name + ".conv3d.weight", out var first) ? (int)first[1] : 0;
         return new KineticsI3DCheckpointMap(
             stream.Length == 0 ? null : stream,
             numClasses,
@@ -348,14 +348,26 @@ public static partial class KineticsI3DCheckpoint
             return false;
         }
 
-        layer = $"Mixed_{match.Groups["block"].Value}.{branch}";
+        layer = $"{match.Groups["block"].Value}.{branch}";
         return true;
     }
 
     private static string Format(long[] shape) => "[" + string.Join(", ", shape) + "]";
 
-    [GeneratedRegex(
-        @"^(?:(?<stream>RGB|Flow)/inception_i3d/)?(?:(?<stem>Conv3d_1a_7x7|Conv3d_2b_1x1|Conv3d_2c_3x3)|Mixed_(?<block>3[bc]|4[b-f]|5[bc])/Branch_(?<branch>[0-3])/(?<conv>Conv3d_0[abc]_[13]x[13])|(?<logits>Logits/Conv3d_0c_1x1))/(?<param>conv_3d/[wb]|batch_norm/(?:beta|gamma|moving_mean|moving_variance))$",
-        RegexOptions.CultureInvariant)]
-    private static partial Regex VariablePattern();
+    /// <summary>
+    /// The kinetics-i3d variable names, built from the I3D endpoint table (<see cref="I3DArchitecture.Reference"/>):
+    /// its Conv rows are the stem names, its Inception rows the <c>Mixed_*</c> blocks, under an optional
+    /// <c>RGB/inception_i3d/</c> or <c>Flow/inception_i3d/</c> scope.
+    /// </summary>
+    private static readonly Regex Variables = BuildPattern(I3DArchitecture.Reference);
+
+    private static Regex VariablePattern() => Variables;
+
+    private static Regex BuildPattern(I3DArchitecture architecture)
+    {
+        string Names(I3DLayerKind kind) => string.Join("|", architecture.Layers.Where(l => l.Kind == kind).Select(l => Regex.Escape(l.Name)));
+        return new Regex(
+            $@"^(?:(?<stream>RGB|Flow)/inception_i3d/)?(?:(?<stem>{Names(I3DLayerKind.Conv)})|(?<block>{Names(I3DLayerKind.Inception)})/Branch_(?<branch>[0-3])/(?<conv>Conv3d_0[abc]_[13]x[13])|(?<logits>Logits/Conv3d_0c_1x1))/(?<param>conv_3d/[wb]|batch_norm/(?:beta|gamma|moving_mean|moving_variance))$",
+            RegexOptions.CultureInvariant | RegexOptions.Compiled);
+    }
 }
