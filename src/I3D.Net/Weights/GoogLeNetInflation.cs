@@ -13,8 +13,8 @@ namespace I3D.Net.Weights;
 /// <c>conv3</c>→<c>Conv3d_2c_3x3</c>, <c>inception3a/3b</c>→<c>Mixed_3b/3c</c>, <c>4a…4e</c>→<c>Mixed_4b…4f</c>,
 /// <c>5a/5b</c>→<c>Mixed_5b/5c</c>; inside a block <c>branch1</c>→<c>b0</c>, <c>branch2.0/.1</c>→<c>b1a/b1b</c>,
 /// <c>branch3.0/.1</c>→<c>b2a/b2b</c>, <c>branch4.1</c>→<c>b3b</c>. <c>aux1</c>, <c>aux2</c> and <c>fc</c> are dropped
-/// (I3D gets a fresh logits layer). Each kernel is inflated with its I3D layer's temporal size (7 for 1a, 3 for
-/// 3×3, 1 for 1×1); BatchNorm weight, bias and running statistics are copied (both use eps 1e-3).
+/// (I3D gets a fresh logits layer). Each kernel is inflated with its I3D layer's temporal size: read from the target
+/// model's layer when one is given, else the reference table's (7 for 1a, 3 for 3×3, 1 for 1×1); BatchNorm weight, bias and running statistics are copied (both use eps 1e-3).
 /// <para>
 /// Preprocessing: torchvision's pretrained googlenet sets <c>transform_input=True</c>, which turns
 /// ImageNet-normalised input back into the [-1, 1] scaling the weights were trained with (they come from TensorFlow).
@@ -58,7 +58,7 @@ public static class GoogLeNetInflation
         foreach (var layer in Layers)
         {
             var w = googLeNet[layer.GoogLeNet + ".conv.weight"].detach().to(ScalarType.Float32, CPU);
-            if (layer.I3D == "Conv3d_1a_7x7" && inChannels != layer.In)
+            if (layer.I3D == Stem && inChannels != layer.In)
                 w = Inflation.AverageInputChannels(w, inChannels);
             result[layer.I3D + ".conv3d.weight"] = Inflation.InflateConv2d(w, layer.TemporalKernel, mode);
             foreach (var bn in BnNames)
@@ -68,6 +68,54 @@ public static class GoogLeNetInflation
         foreach (var t in result.Values) t.MoveToOuterDisposeScope();
         return result;
     }
+
+    /// <summary>
+    /// Converts a GoogLeNet ImageNet state dict for <paramref name="target"/>: each kernel's temporal size is read from
+    /// the target layer's weight (<see cref="Inflation.InflateConv2dFor"/>), not from a table, so a model whose table
+    /// gives, say, a 3×7×7 stem is inflated to that. Layers the target does not build (past its final endpoint) are left out.
+    /// </summary>
+    /// <param name="googLeNet">The torchvision GoogLeNet state dict.</param>
+    /// <param name="target">The model the result is for; it is not modified. Its input channels decide the stem (see <see cref="ToI3DStateDict(IReadOnlyDictionary{string, Tensor}, int, InflationMode, string?)"/>).</param>
+    /// <param name="mode">How kernels are spread over time.</param>
+    /// <param name="sourceName">Where the state dict came from, for error messages.</param>
+    /// <returns>New float32 CPU tensors by I3D key. The caller owns them.</returns>
+    /// <exception cref="InvalidDataException">A key is missing, has an unexpected shape, or does not fit the target's layer; the message names it.</exception>
+    public static Dictionary<string, Tensor> ToI3DStateDict(IReadOnlyDictionary<string, Tensor> googLeNet, InceptionI3D target,
+        InflationMode mode = InflationMode.RepeatAndDivide, string? sourceName = null)
+    {
+        ArgumentNullException.ThrowIfNull(googLeNet);
+        ArgumentNullException.ThrowIfNull(target);
+        string source = sourceName ?? "GoogLeNet state dict";
+        Validate(googLeNet, source);
+        var units = target.named_modules().Where(m => m.module is Layers.InflatedConv3d)
+            .ToDictionary(m => m.name, m => (Layers.InflatedConv3d)m.module, StringComparer.Ordinal);
+
+        using var scope = NewDisposeScope();
+        var result = new Dictionary<string, Tensor>();
+        foreach (var layer in Layers)
+        {
+            if (!units.TryGetValue(layer.I3D, out var unit)) continue;
+            var w = googLeNet[layer.GoogLeNet + ".conv.weight"].detach().to(ScalarType.Float32, CPU);
+            if (layer.I3D == Stem && target.InChannels != layer.In)
+                w = Inflation.AverageInputChannels(w, target.InChannels);
+            try
+            {
+                result[layer.I3D + ".conv3d.weight"] = Inflation.InflateConv2dFor(w, unit.Convolution, mode, layer.I3D);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{source}: '{layer.GoogLeNet}.conv.weight' does not fit the model: {e.Message}", e);
+            }
+            foreach (var bn in BnNames)
+                result[$"{layer.I3D}.bn.{bn}"] = Inflation.InflateBatchNorm(
+                    googLeNet[$"{layer.GoogLeNet}.bn.{bn}"].detach().to(ScalarType.Float32, CPU));
+        }
+        foreach (var t in result.Values) t.MoveToOuterDisposeScope();
+        return result;
+    }
+
+    /// <summary>The stem's key prefix, whose input channels are adapted for flow.</summary>
+    static string Stem => I3DArchitecture.Reference.Layers[0].Name;
 
     static void Validate(IReadOnlyDictionary<string, Tensor> sd, string source)
     {

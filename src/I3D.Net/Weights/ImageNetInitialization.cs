@@ -154,10 +154,20 @@ public static class ImageNetInitialization
     static InceptionI3D Build(IReadOnlyDictionary<string, Tensor> googLeNet, string source, int numClasses, int inChannels,
         InceptionI3DOptions? options, InflationMode mode)
     {
-        var inflated = googLeNet.ContainsKey(I3DStemKey)
-            ? FromI3D(googLeNet, inChannels)
-            : GoogLeNetInflation.ToI3DStateDict(googLeNet, inChannels, mode, source);
         var model = new InceptionI3D(numClasses, inChannels, options);
+        Dictionary<string, Tensor> inflated;
+        try
+        {
+            // Kernels are inflated to the shapes of the model's own layers (their temporal size read from each target).
+            inflated = googLeNet.ContainsKey(I3DStemKey)
+                ? FromI3D(googLeNet, inChannels)
+                : GoogLeNetInflation.ToI3DStateDict(googLeNet, model, mode, source);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         try
         {
             var result = StateDictLoader.Load(model, inflated, strict: false, source);

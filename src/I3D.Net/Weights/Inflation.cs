@@ -38,6 +38,29 @@ public static class Inflation
     }
 
     /// <summary>
+    /// Inflates a 2D kernel <c>[O, I, kH, kW]</c> for the 3D convolution <paramref name="target"/>: the temporal size is
+    /// read from the target's own weight (<c>weight.shape[2]</c>, as mmaction2 does), so any 3D layout works — a 7×7
+    /// kernel can become 3×7×7 as well as 7×7×7. The target is not modified.
+    /// </summary>
+    /// <param name="weight2d">The 2D kernel, shape <c>[O, I, kH, kW]</c>.</param>
+    /// <param name="target">The 3D convolution the result is for; its weight is <c>[O, I, kT, kH, kW]</c>.</param>
+    /// <param name="mode">How the kernel is spread over time.</param>
+    /// <param name="name">The layer's name, for error messages.</param>
+    /// <returns>A new contiguous tensor of the target weight's shape, on <paramref name="weight2d"/>'s device and dtype.</returns>
+    /// <exception cref="ArgumentException">The kernel is not 4-D, or its <c>[O, I, kH, kW]</c> differ from the target's; the message names both shapes.</exception>
+    public static Tensor InflateConv2dFor(Tensor weight2d, TorchSharp.Modules.Conv3d target, InflationMode mode = InflationMode.RepeatAndDivide, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(weight2d);
+        ArgumentNullException.ThrowIfNull(target);
+        var shape = target.weight!.shape;
+        if (weight2d.dim() != 4 || weight2d.shape[0] != shape[0] || weight2d.shape[1] != shape[1] || weight2d.shape[2] != shape[3] || weight2d.shape[3] != shape[4])
+            throw new ArgumentException(
+                $"{name ?? "Kernel"}: a 2D kernel {ShapeText(weight2d)} does not inflate to the target's [{string.Join(", ", shape)}]; expected [{shape[0]}, {shape[1]}, {shape[3]}, {shape[4]}].",
+                nameof(weight2d));
+        return InflateConv2d(weight2d, shape[2], mode);
+    }
+
+    /// <summary>
     /// Inflates a BatchNorm parameter or statistic (<c>weight</c>, <c>bias</c>, <c>running_mean</c>,
     /// <c>running_var</c>): per-channel values do not depend on the number of spatial axes, so this is a copy.
     /// </summary>
