@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using I3D.Net.Weights.SafeTensors;
 using I3D.Net.Weights.TensorFlow;
 using TorchSharp;
@@ -17,74 +16,35 @@ namespace I3D.Net.Weights;
 /// </remarks>
 public static class Checkpoints
 {
-    /// <summary>Recognises a checkpoint's format by its content.</summary>
+    /// <summary>Recognises a checkpoint's format by its content: each registered reader (<see cref="CheckpointFormat"/>) is asked in turn.</summary>
     /// <param name="path">A file, a TensorFlow checkpoint prefix (<c>model.ckpt</c>) or a folder holding one TensorFlow checkpoint.</param>
     /// <returns>The format, or <see cref="CheckpointFormat.Unknown"/>.</returns>
     /// <exception cref="FileNotFoundException">Nothing exists at <paramref name="path"/>.</exception>
     public static CheckpointFormat DetectFormat(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (Directory.Exists(path) || (!File.Exists(path) && File.Exists(path + ".index")))
-        {
-            return TensorFlowCheckpoint.Exists(path) ? CheckpointFormat.TensorFlowCheckpoint : CheckpointFormat.Unknown;
-        }
-
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path) && !File.Exists(path + ".index"))
         {
             throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var head = new byte[Math.Min(LegacyPyTorchFile.HeadLength, stream.Length)];
-        stream.ReadExactly(head);
-        if (head.AsSpan().StartsWith("PK\u0003\u0004"u8))
+        var probe = WeightsFileProbe.Create(path);
+        foreach (var (format, reader) in WeightsFormatReaders.All)
         {
-            return CheckpointFormat.PyTorchZip;
-        }
-
-        if (LegacyPyTorchFile.IsLegacy(head))
-        {
-            return CheckpointFormat.PyTorchLegacy;
-        }
-
-        if (head.Length >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5)
-        {
-            return CheckpointFormat.PythonPickle;
-        }
-
-        if (head.Length >= 9)
-        {
-            var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(head);
-            if (head[8] == (byte)'{' && headerLength <= SafeTensorsFile.MaxHeaderBytes && (long)headerLength <= stream.Length - 8)
+            if (reader.Detect(probe))
             {
-                return CheckpointFormat.SafeTensors;
+                return format;
             }
-        }
-
-        if (stream.Length >= 8)
-        {
-            Span<byte> tail = stackalloc byte[8];
-            stream.Seek(-8, SeekOrigin.End);
-            stream.ReadExactly(tail);
-            if (BinaryPrimitives.ReadUInt64LittleEndian(tail) == SortedTableReader.Magic)
-            {
-                return CheckpointFormat.TensorFlowCheckpoint;
-            }
-        }
-
-        // A data shard of a TensorFlow checkpoint: the index next to it is what describes it.
-        if (TensorFlowDataShard(path) is { } prefix && File.Exists(prefix + ".index"))
-        {
-            return CheckpointFormat.TensorFlowCheckpoint;
         }
 
         return CheckpointFormat.Unknown;
     }
 
     /// <summary>
-    /// Reads a checkpoint as a state dict on the CPU: safetensors and PyTorch state dicts, zip or legacy (see
-    /// <see cref="PyTorchStateDict"/>), as stored; DeepMind kinetics-i3d TensorFlow checkpoints translated to
-    /// pytorch-i3d keys (see <see cref="KineticsI3DCheckpoint"/>).
+    /// Reads a checkpoint as a state dict on the CPU: the format's reader (<see cref="IWeightsFormatReader"/>) reads it
+    /// with the keys as stored, then the first registered key mapping that fits translates them — DeepMind kinetics-i3d
+    /// TensorFlow checkpoints to pytorch-i3d keys (<see cref="KineticsI3DKeyMapping"/>); safetensors and PyTorch state
+    /// dicts, zip or legacy (see <see cref="PyTorchStateDict"/>), stay as stored.
     /// </summary>
     /// <param name="path">The checkpoint file, TensorFlow prefix or folder.</param>
     /// <returns>The tensors by key; the caller owns them.</returns>
@@ -93,8 +53,19 @@ public static class Checkpoints
     /// The file is corrupt, of an unknown format, a plain pickle, or a legacy PyTorch file that cannot be read without
     /// running code (with instructions to convert it).
     /// </exception>
-    public static Dictionary<string, Tensor> LoadStateDict(string path)
+    public static Dictionary<string, Tensor> LoadStateDict(string path) => LoadStateDict(path, null, null);
+
+    /// <summary>Reads a checkpoint as a state dict on the CPU with explicit read limits and key mapping.</summary>
+    /// <param name="path">The checkpoint file, TensorFlow prefix or folder.</param>
+    /// <param name="options">Read limits; <see cref="WeightsReadOptions.Default"/> when null.</param>
+    /// <param name="mapping">The key mapping to apply; when null, the first registered one that fits the keys, if any.</param>
+    /// <returns>The tensors by key; the caller owns them.</returns>
+    /// <exception cref="FileNotFoundException">The checkpoint (or a part of it) is missing.</exception>
+    /// <exception cref="InvalidDataException">The file is corrupt, of an unknown format or refused; the message says why.</exception>
+    public static Dictionary<string, Tensor> LoadStateDict(string path, WeightsReadOptions? options, IStateDictKeyMapping? mapping = null)
     {
+        options ??= WeightsReadOptions.Default;
+        options.Validate();
         var format = DetectFormat(path);
         if (format == CheckpointFormat.Unknown && Directory.Exists(path))
         {
@@ -102,18 +73,25 @@ public static class Checkpoints
             _ = TensorFlowCheckpoint.Open(path);
         }
 
-        return format switch
+        var reader = WeightsFormatReaders.For(format) ?? throw UnknownFormat(path);
+        var stored = reader.Read(path, options);
+        mapping ??= StateDictKeyMappings.Find(format, stored.Keys);
+        if (mapping is null)
         {
-            CheckpointFormat.SafeTensors => SafeTensorsFile.Load(path),
-            CheckpointFormat.TensorFlowCheckpoint => KineticsI3DCheckpoint.LoadStateDict(TensorFlowDataShard(path) ?? path),
-            CheckpointFormat.PyTorchLegacy => LoadLegacy(path),
-            CheckpointFormat.PythonPickle => throw new InvalidDataException(
-                $"'{path}' is a plain Python pickle, not a safetensors, PyTorch zip or TensorFlow checkpoint. I3D.Net never unpickles files " +
-                "(unpickling can run code). If it holds tensors, convert it with Python to safetensors: " +
-                "`from safetensors.torch import save_file; save_file({k: v.contiguous() for k, v in sd.items()}, \"weights.safetensors\")`."),
-            CheckpointFormat.PyTorchZip => PyTorchStateDict.Load(path),
-            _ => throw UnknownFormat(path),
-        };
+            return stored;
+        }
+
+        try
+        {
+            return mapping.Map(stored, path);
+        }
+        finally
+        {
+            foreach (var t in stored.Values)
+            {
+                t.Dispose();
+            }
+        }
     }
 
     /// <summary>Reads a checkpoint of any supported format and loads it into <paramref name="module"/>; see <see cref="StateDictLoader"/> for the checks.</summary>
@@ -174,27 +152,6 @@ public static class Checkpoints
         if (flow is not null)
             all[FlowSettingsMetadataKey] = flow.ToJson();
         StateDictLoader.Save(module, path, all);
-    }
-
-    private static Dictionary<string, Tensor> LoadLegacy(string path)
-    {
-        try
-        {
-            return PyTorchStateDict.Load(path);
-        }
-        catch (InvalidDataException e)
-        {
-            // Refused (a pickled module, a custom class …): say exactly how to re-save it.
-            throw LegacyPyTorchFile.CreateException(path, e);
-        }
-    }
-
-    private static string? TensorFlowDataShard(string path)
-    {
-        var marker = path.LastIndexOf(".data-", StringComparison.Ordinal);
-        return marker > 0 && System.Text.RegularExpressions.Regex.IsMatch(path[(marker + 6)..], "^[0-9]{5}-of-[0-9]{5}$")
-            ? path[..marker]
-            : null;
     }
 
     private static InvalidDataException UnknownFormat(string path)

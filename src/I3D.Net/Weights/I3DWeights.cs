@@ -82,7 +82,7 @@ public static class I3DWeights
         Name = "kinetics400-two-stream-imagenet",
         Description = "Two-stream I3D (RGB + flow, logits summed), ImageNet-inflated initialisation, trained on Kinetics-400.",
         Architecture = "TwoStreamI3D",
-        Format = WeightsFormat.TensorFlowCheckpoint,
+        Format = CheckpointFormat.TensorFlowCheckpoint,
         Files = Kinetics400Rgb.Files.Concat(Kinetics400Flow.Files).ToArray(),
         NumClasses = 400,
         Classes = KineticsClasses.Kinetics400,
@@ -103,7 +103,7 @@ public static class I3DWeights
         Name = "imagenet-googlenet",
         Description = "torchvision GoogLeNet (Inception-v1 with BatchNorm) trained on ImageNet-1k (IMAGENET1K_V1).",
         Architecture = "GoogLeNet",
-        Format = WeightsFormat.PyTorch,
+        Format = CheckpointFormat.PyTorchZip,
         // The full digest is not recorded here (the file cannot be fetched from this build environment); the name's
         // 8 hex digits are the SHA-256 prefix torch.hub checks, and so does this library.
         Files = new[] { new WeightsFile(GoogLeNetFileName, new Uri(GoogLeNetUrl), Sha256: null, Sha256Prefix: "1378be20") },
@@ -158,7 +158,7 @@ public static class I3DWeights
             Name = name,
             Description = description,
             Architecture = "InceptionI3D",
-            Format = WeightsFormat.TensorFlowCheckpoint,
+            Format = CheckpointFormat.TensorFlowCheckpoint,
             Files = new[]
             {
                 // The .index digests were computed from copies of the published files; the ~50 MB data shards'

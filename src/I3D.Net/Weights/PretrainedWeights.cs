@@ -277,7 +277,7 @@ public static class PretrainedWeights
                 (weights.Architecture == "GoogLeNet" ? "; inflate them with InceptionI3D.FromImageNet." : "."), parameter);
         }
 
-        if (weights.Format != WeightsFormat.TensorFlowCheckpoint)
+        if (weights.Format != CheckpointFormat.TensorFlowCheckpoint)
         {
             throw new ArgumentException(
                 $"'{weights.Name}' are published as {weights.Format}; FromPretrained fetches TensorFlow checkpoints. Load other files with Checkpoints.Load.", parameter);

@@ -19,7 +19,7 @@ public sealed record WeightsDescriptor
     public required string Architecture { get; init; }
 
     /// <summary>The on-disk format of <see cref="Files"/>.</summary>
-    public required WeightsFormat Format { get; init; }
+    public required CheckpointFormat Format { get; init; }
 
     /// <summary>The files that make up the weights.</summary>
     public required IReadOnlyList<WeightsFile> Files { get; init; }

@@ -72,7 +72,7 @@ public class WeightsRegistryTests
                      I3DWeights.Kinetics400FlowScratch, I3DWeights.Kinetics600RgbScratch, I3DWeights.Kinetics400TwoStream })
         {
             d.License.Should().Be("Apache-2.0");
-            d.Format.Should().Be(WeightsFormat.TensorFlowCheckpoint);
+            d.Format.Should().Be(CheckpointFormat.TensorFlowCheckpoint);
             d.Files.Should().Contain(f => f.FileName.EndsWith("model.ckpt.index") && f.Sha256 != null);
             d.Files.Should().Contain(f => f.FileName.EndsWith("model.ckpt.data-00000-of-00001"));
             d.Files.Should().OnlyContain(f => f.Url.AbsoluteUri.Contains(I3DWeights.KineticsI3DCommit));
@@ -103,7 +103,7 @@ public class WeightsRegistryTests
         file.Url.AbsoluteUri.Should().Be("https://download.pytorch.org/models/googlenet-1378be20.pth");
         // torch.hub convention: the hex digits after the last '-' are the SHA-256 prefix.
         Regex.Match(file.FileName, @"-([0-9a-f]+)\.pth$").Groups[1].Value.Should().Be(file.Sha256Prefix);
-        g.Format.Should().Be(WeightsFormat.PyTorch);
+        g.Format.Should().Be(CheckpointFormat.PyTorchZip);
         g.NumClasses.Should().Be(1000);
     }
 

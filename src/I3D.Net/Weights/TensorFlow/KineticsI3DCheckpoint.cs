@@ -29,6 +29,13 @@ public static class KineticsI3DCheckpoint
     public static KineticsI3DCheckpointMap Map(TensorFlowCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        return Map(checkpoint.Tensors.Select(i => (i.Name, i.DType, TensorFlowDataType.Describe(i.DataType), i.Shape.ToArray())),
+            $"TensorFlow checkpoint '{checkpoint.IndexPath}'");
+    }
+
+    /// <summary>The same translation from variable names, types and shapes (e.g. of tensors already read).</summary>
+    internal static KineticsI3DCheckpointMap Map(IEnumerable<(string Name, ScalarType? DType, string TypeText, long[] Shape)> tensors, string source)
+    {
         var variables = new List<KineticsI3DVariable>();
         var skipped = new List<string>();
         var unknown = new List<string>();
@@ -38,7 +45,7 @@ public static class KineticsI3DCheckpoint
         var hasGamma = new HashSet<string>(StringComparer.Ordinal);
         var bnLayers = new List<(string Layer, long Channels)>();
 
-        foreach (var info in checkpoint.Tensors)
+        foreach (var info in tensors)
         {
             if (Counters.Contains(info.Name) || SlotSuffixes.Any(s => info.Name.EndsWith(s, StringComparison.Ordinal)))
             {
@@ -64,7 +71,7 @@ public static class KineticsI3DCheckpoint
 
             if (info.DType is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64))
             {
-                problems.Add($"'{info.Name}' has type {TensorFlowDataType.Describe(info.DataType)}, not floating point");
+                problems.Add($"'{info.Name}' has type {info.TypeText}, not floating point");
                 continue;
             }
 
@@ -139,7 +146,7 @@ public static class KineticsI3DCheckpoint
 
         if (problems.Count > 0)
         {
-            throw new InvalidDataException($"TensorFlow checkpoint '{checkpoint.IndexPath}' is not a kinetics-i3d checkpoint I3D.Net can load: {string.Join("; ", problems)}.");
+            throw new InvalidDataException($"{source} is not a kinetics-i3d checkpoint I3D.Net can load: {string.Join("; ", problems)}.");
         }
 
         foreach (var (layer, channels) in bnLayers)
