@@ -27,4 +27,7 @@ public enum CheckpointFormat
 
     /// <summary>A plain Python pickle; never loaded, because unpickling can run code.</summary>
     [WeightsFormatReader<PythonPickleReader>] PythonPickle,
+
+    /// <summary>A NumPy <c>.npz</c> state dict: a zip of <c>&lt;key&gt;.npy</c> arrays (<c>numpy.savez</c>).</summary>
+    [WeightsFormatReader<NumPyZipReader>] NumPyZip,
 }
