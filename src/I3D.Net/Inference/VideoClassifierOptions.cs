@@ -68,14 +68,12 @@ public sealed record VideoClassifierOptions
         return new VideoClassifierOptions { FramesPerSecond = conventions.FramesPerSecond, CropSize = conventions.Height };
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every option out of range (the flow settings' included); with one problem, its message and parameter name alone.</summary>
     public void Validate()
     {
-        static void Require(bool ok, string name, object? value, string expected)
-        {
-            if (!ok)
-                throw new ArgumentException($"VideoClassifierOptions.{name} must be {expected}; found {value?.ToString() ?? "null"}.", name);
-        }
+        var errors = new OptionErrors("VideoClassifier options");
+        void Require(bool ok, string name, object? value, string expected) =>
+            errors.Require(ok, $"VideoClassifierOptions.{name} must be {expected}; found {value?.ToString() ?? "null"}.", name);
 
         Require(Enum.IsDefined(Sampling), nameof(Sampling), Sampling, "WholeVideo or Clips");
         Require(MaxFrames >= 1, nameof(MaxFrames), MaxFrames, "at least 1");
@@ -90,6 +88,7 @@ public sealed record VideoClassifierOptions
         Require(Enum.IsDefined(Device), nameof(Device), Device, "Auto, Cpu or Cuda");
         Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1");
         Require(FlowBatchSize >= 1, nameof(FlowBatchSize), FlowBatchSize, "at least 1");
-        Flow?.Validate();
+        Flow?.Collect(errors);
+        errors.ThrowIfAny();
     }
 }

@@ -52,16 +52,20 @@ public sealed record WeightsReadOptions
     /// </summary>
     public long MaxIndexTotalKeyBytes { get; init; } = 64L << 20;
 
-    /// <summary>Throws when a limit is not positive.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A limit is zero or negative.</exception>
+    /// <summary>Throws <see cref="ArgumentException"/> listing every limit that is not positive; with one problem, its message and parameter name alone.</summary>
+    /// <exception cref="ArgumentException">A limit is zero or negative.</exception>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPickleBytes, nameof(MaxPickleBytes));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxPickleObjectBytes, nameof(MaxPickleObjectBytes));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxStorageReuse, nameof(MaxStorageReuse));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxZipCompressionRatio, nameof(MaxZipCompressionRatio));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxIndexBytes, nameof(MaxIndexBytes));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxIndexKeyBytes, nameof(MaxIndexKeyBytes));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxIndexTotalKeyBytes, nameof(MaxIndexTotalKeyBytes));
+        var errors = new OptionErrors("weights read options");
+        void Positive(long value, string name) =>
+            errors.Require(value > 0, $"WeightsReadOptions.{name} must be positive; found {value}.", name);
+        Positive(MaxPickleBytes, nameof(MaxPickleBytes));
+        Positive(MaxPickleObjectBytes, nameof(MaxPickleObjectBytes));
+        Positive(MaxStorageReuse, nameof(MaxStorageReuse));
+        Positive(MaxZipCompressionRatio, nameof(MaxZipCompressionRatio));
+        Positive(MaxIndexBytes, nameof(MaxIndexBytes));
+        Positive(MaxIndexKeyBytes, nameof(MaxIndexKeyBytes));
+        Positive(MaxIndexTotalKeyBytes, nameof(MaxIndexTotalKeyBytes));
+        errors.ThrowIfAny();
     }
 }

@@ -88,6 +88,49 @@ public sealed class WeightsReadOptionsTests
             _ => new WeightsReadOptions { MaxZipCompressionRatio = 0 },
         };
         var act = () => PyTorchStateDict.Load(new MemoryStream([1, 2, 3, 4]), "x.pt", null, options);
-        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage($"*{property}*");
+        act.Should().Throw<ArgumentException>().WithMessage($"*{property}*").Which.ParamName.Should().Be(property);
+    }
+}
+
+/// <summary>WeightsReadOptions and VideoClassifierOptions report every problem at once, like the other options records.</summary>
+public class WeightsAndClassifierOptionsValidationTests
+{
+    [Fact]
+    public void Weights_read_options_list_every_non_positive_limit()
+    {
+        var options = new WeightsReadOptions { MaxPickleBytes = 0, MaxStorageReuse = -2, MaxIndexTotalKeyBytes = 0 };
+        var error = options.Invoking(o => o.Validate()).Should().Throw<ArgumentException>().Which;
+        error.Message.Should().StartWith("Invalid weights read options (3 problems):")
+            .And.Contain("WeightsReadOptions.MaxPickleBytes must be positive; found 0.")
+            .And.Contain("WeightsReadOptions.MaxStorageReuse must be positive; found -2.")
+            .And.Contain("WeightsReadOptions.MaxIndexTotalKeyBytes must be positive; found 0.");
+        WeightsReadOptions.Default.Invoking(o => o.Validate()).Should().NotThrow();
+    }
+
+    [Fact]
+    public void Video_classifier_options_list_every_problem_including_the_flow_settings()
+    {
+        var options = new I3D.Net.Inference.VideoClassifierOptions
+        {
+            Clips = 0,
+            Crops = 2,
+            BatchSize = 0,
+            Flow = new I3D.Net.Flow.FlowSettings { Bound = 0 },
+        };
+        var error = options.Invoking(o => o.Validate()).Should().Throw<ArgumentException>().Which;
+        error.Message.Should().StartWith("Invalid VideoClassifier options (4 problems):")
+            .And.Contain("VideoClassifierOptions.Clips must be at least 1; found 0.")
+            .And.Contain("VideoClassifierOptions.Crops must be 1 or 3; found 2.")
+            .And.Contain("VideoClassifierOptions.BatchSize must be at least 1; found 0.")
+            .And.Contain("Flow setting Bound must be");
+    }
+
+    [Fact]
+    public void One_problem_keeps_its_own_message_and_parameter_name()
+    {
+        var error = new I3D.Net.Inference.VideoClassifierOptions { MaxFrames = 0 }.Invoking(o => o.Validate())
+            .Should().Throw<ArgumentException>().Which;
+        error.ParamName.Should().Be("MaxFrames");
+        error.Message.Should().StartWith("VideoClassifierOptions.MaxFrames must be at least 1; found 0.");
     }
 }
