@@ -1,5 +1,6 @@
 using I3D.Net.Runtime;
 using I3D.Net.Weights;
+using I3D.Net.Models;
 
 namespace I3D.Net.Inference;
 

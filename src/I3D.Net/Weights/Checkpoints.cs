@@ -43,7 +43,7 @@ public static class Checkpoints
     /// <summary>
     /// Reads a checkpoint as a state dict on the CPU: the format's reader (<see cref="IWeightsFormatReader"/>) reads it
     /// with the keys as stored, then the first registered key mapping that fits translates them — DeepMind kinetics-i3d
-    /// TensorFlow checkpoints to pytorch-i3d keys (<see cref="KineticsI3DKeyMapping"/>); safetensors and PyTorch state
+    /// TensorFlow checkpoints to pytorch-i3d keys (<c>KineticsI3DKeyMapping</c>, registered beside the model); safetensors and PyTorch state
     /// dicts, zip or legacy (see <see cref="PyTorchStateDict"/>), stay as stored.
     /// </summary>
     /// <param name="path">The checkpoint file, TensorFlow prefix or folder.</param>

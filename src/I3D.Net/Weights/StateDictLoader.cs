@@ -209,10 +209,11 @@ public static class StateDictLoader
     private static bool IsLogits(string key) =>
         key.StartsWith("logits.", StringComparison.Ordinal) || key.Contains(".logits.", StringComparison.Ordinal);
 
-    // A TwoStreamI3D checkpoint (keys "rgb.*" and "flow.*") loaded into one stream's model.
+    // A TwoStreamI3D checkpoint (keys "rgb.*" and "flow.*") loaded into one stream's model (a module with "rgb" and
+    // "flow" children is a two-stream model itself; told by its children so that this folder names no model type).
     private static string? TwoStreamHint(nn.Module module, List<string> unexpected)
     {
-        if (module is Models.TwoStreamI3D || unexpected.Count == 0)
+        if (unexpected.Count == 0 || module.named_children().Count(c => c.name is "rgb" or "flow") == 2)
         {
             return null;
         }

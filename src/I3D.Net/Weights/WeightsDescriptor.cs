@@ -2,7 +2,7 @@ namespace I3D.Net.Weights;
 
 /// <summary>
 /// Describes a published set of weights — where to get it, what it predicts, how to feed it and how well it did —
-/// in the manner of torchvision's weights enums. See <see cref="I3DWeights"/> for the known ones.
+/// in the manner of torchvision's weights enums. See <c>I3DWeights</c> for the known ones.
 /// </summary>
 public sealed record WeightsDescriptor
 {
@@ -14,7 +14,7 @@ public sealed record WeightsDescriptor
 
     /// <summary>
     /// The network they fit: <c>InceptionI3D</c>, <c>TwoStreamI3D</c>, or <c>GoogLeNet</c> (a 2D network whose
-    /// weights are inflated into I3D by <see cref="ImageNetInitialization"/>).
+    /// weights are inflated into I3D by <c>ImageNetInitialization</c>).
     /// </summary>
     public required string Architecture { get; init; }
 

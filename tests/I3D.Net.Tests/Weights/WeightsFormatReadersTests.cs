@@ -1,3 +1,4 @@
+using I3D.Net.Models;
 using FluentAssertions;
 using I3D.Net.Tests.Weights.TensorFlow;
 using I3D.Net.Weights;

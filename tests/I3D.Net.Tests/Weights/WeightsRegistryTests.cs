@@ -1,3 +1,4 @@
+using I3D.Net.Models;
 using System.Text.RegularExpressions;
 using I3D.Net.Weights;
 

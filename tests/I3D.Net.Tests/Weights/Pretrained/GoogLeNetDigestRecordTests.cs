@@ -1,3 +1,4 @@
+using I3D.Net.Models;
 using System.Net;
 using System.Security.Cryptography;
 using I3D.Net.Weights;

@@ -1,7 +1,8 @@
-using I3D.Net.Models;
+using I3D.Net.Weights;
+using I3D.Net.Weights.TensorFlow;
 using static TorchSharp.torch;
 
-namespace I3D.Net.Weights;
+namespace I3D.Net.Models;
 
 /// <summary>
 /// Maps torchvision's GoogLeNet (Inception-v1 with BatchNorm) ImageNet state dict onto I3D's parameter names and

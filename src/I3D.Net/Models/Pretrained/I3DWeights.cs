@@ -1,4 +1,6 @@
-namespace I3D.Net.Weights;
+using I3D.Net.Weights;
+using I3D.Net.Weights.TensorFlow;
+namespace I3D.Net.Models;
 
 /// <summary>
 /// The known published weights for I3D (DeepMind's Kinetics checkpoints) and the ImageNet GoogLeNet weights that

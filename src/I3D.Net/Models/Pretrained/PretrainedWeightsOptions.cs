@@ -1,4 +1,6 @@
-namespace I3D.Net.Weights;
+using I3D.Net.Weights;
+using I3D.Net.Weights.TensorFlow;
+namespace I3D.Net.Models;
 
 /// <summary>
 /// Where <see cref="PretrainedWeights"/> (and <c>InceptionI3D.FromPretrained</c> / <c>TwoStreamI3D.FromPretrained</c>)

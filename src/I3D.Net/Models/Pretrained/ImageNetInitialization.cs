@@ -1,7 +1,9 @@
-using I3D.Net.Models;
+using I3D.Net.Weights;
+using I3D.Net.Weights.TensorFlow;
+using I3D.Net.Weights.SafeTensors;
 using static TorchSharp.torch;
 
-namespace I3D.Net.Weights;
+namespace I3D.Net.Models;
 
 /// <summary>
 /// Builds I3D models initialised from ImageNet: torchvision's GoogLeNet weights are located (explicit path, cache
@@ -128,7 +130,7 @@ public static class ImageNetInitialization
     /// <summary>A PyTorch file as before, or a safetensors file (this library's own format): GoogLeNet's or an I3D's state dict.</summary>
     static Dictionary<string, Tensor> LoadSource(string path) =>
         File.Exists(path) && Checkpoints.DetectFormat(path) == CheckpointFormat.SafeTensors
-            ? SafeTensors.SafeTensorsFile.Load(path)
+            ? SafeTensorsFile.Load(path)
             : PyTorchStateDict.Load(path);
 
     /// <summary>The key that tells an already inflated I3D state dict (e.g. saved by <c>Checkpoints.Save</c> after <c>FromImageNet</c>) from GoogLeNet's.</summary>

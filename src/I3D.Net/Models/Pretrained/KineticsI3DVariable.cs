@@ -1,4 +1,6 @@
-namespace I3D.Net.Weights.TensorFlow;
+using I3D.Net.Weights;
+using I3D.Net.Weights.TensorFlow;
+namespace I3D.Net.Models;
 
 /// <summary>How a DeepMind kinetics-i3d variable becomes a pytorch-i3d state-dict entry.</summary>
 /// <param name="TensorFlowName">The checkpoint variable, e.g. <c>RGB/inception_i3d/Mixed_3b/Branch_1/Conv3d_0b_3x3/conv_3d/w</c>.</param>

@@ -1,4 +1,6 @@
-namespace I3D.Net.Weights.TensorFlow;
+using I3D.Net.Weights;
+using I3D.Net.Weights.TensorFlow;
+namespace I3D.Net.Models;
 
 /// <summary>
 /// The translation of a DeepMind kinetics-i3d checkpoint into pytorch-i3d state-dict keys, worked out from the index

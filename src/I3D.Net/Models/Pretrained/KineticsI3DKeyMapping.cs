@@ -1,6 +1,8 @@
+using I3D.Net.Weights;
+using I3D.Net.Weights.TensorFlow;
 using static TorchSharp.torch;
 
-namespace I3D.Net.Weights.TensorFlow;
+namespace I3D.Net.Models;
 
 /// <summary>
 /// DeepMind kinetics-i3d TensorFlow variables → pytorch-i3d state-dict keys (see <see cref="KineticsI3DCheckpoint"/>):

@@ -1,4 +1,6 @@
-namespace I3D.Net.Weights;
+using I3D.Net.Weights;
+using I3D.Net.Weights.TensorFlow;
+namespace I3D.Net.Models;
 
 /// <summary>Where <see cref="ImageNetInitialization"/> gets the ImageNet GoogLeNet weights and how it inflates them.</summary>
 /// <remarks>

@@ -1,9 +1,10 @@
+using I3D.Net.Weights;
+using I3D.Net.Weights.TensorFlow;
 using System.Text.RegularExpressions;
-using I3D.Net.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace I3D.Net.Weights.TensorFlow;
+namespace I3D.Net.Models;
 
 /// <summary>
 /// Loads DeepMind's released kinetics-i3d TensorFlow checkpoints (<c>rgb_imagenet</c>, <c>flow_imagenet</c>,

@@ -1,14 +1,14 @@
+using I3D.Net.Weights;
 using I3D.Net.IO;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using I3D.Net.Data.Annotations;
-using I3D.Net.Models;
 using I3D.Net.Weights.SafeTensors;
 using I3D.Net.Weights.TensorFlow;
 using static TorchSharp.torch;
 
-namespace I3D.Net.Weights;
+namespace I3D.Net.Models;
 
 /// <summary>
 /// Gets the published I3D weights of <see cref="I3DWeights"/> onto this machine, verified, and builds models from
