@@ -1,5 +1,4 @@
 using I3D.Net.Flow;
-using Xunit.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 

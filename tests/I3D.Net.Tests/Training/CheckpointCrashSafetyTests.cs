@@ -11,7 +11,7 @@ namespace I3D.Net.Tests.Training;
 /// resume from it and end exactly like an uninterrupted run.
 /// </summary>
 [Collection(TrainingCollection.Name)]
-public class CheckpointCrashSafetyTests(Xunit.Abstractions.ITestOutputHelper output)
+public class CheckpointCrashSafetyTests(ITestOutputHelper output)
 {
     private static TrainingOptions Options(string dir) => new()
     {

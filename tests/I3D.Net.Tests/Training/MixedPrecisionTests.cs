@@ -1,7 +1,6 @@
 using I3D.Net.Models;
 using I3D.Net.Training;
 using TorchSharp;
-using Xunit.Abstractions;
 using static I3D.Net.Tests.Training.TrainingTestHelpers;
 using static TorchSharp.torch;
 
