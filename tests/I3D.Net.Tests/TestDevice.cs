@@ -26,6 +26,15 @@ internal static class TestDevice
     /// <summary>Trait value: the test checks something that exists only on the CPU and is skipped on CUDA.</summary>
     public const string CpuOnly = "CpuOnly";
 
+    /// <summary>
+    /// Trait name for a native library a test class needs beyond libtorch; the GPU runner leaves OpenCV's out
+    /// (64 MiB transfer limit) and excludes <c>Needs=OpenCV</c>.
+    /// </summary>
+    public const string Needs = "Needs";
+
+    /// <summary>Trait value: the tests decode or encode video files with OpenCV.</summary>
+    public const string OpenCv = "OpenCV";
+
     private static readonly Lazy<Device> Resolved = new(Resolve);
 
     /// <summary>The selected device; throws with the reason when the selection is invalid or unavailable.</summary>

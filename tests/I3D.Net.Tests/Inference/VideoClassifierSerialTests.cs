@@ -17,6 +17,7 @@ namespace I3D.Net.Tests.Inference;
 /// <summary>Classifier tests that train or count live tensors process-wide: they run alone.</summary>
 [Collection(TrainingCollection.Name)]
 [Trait(TestDevice.Trait, TestDevice.Sensitive)]
+[Trait(TestDevice.Needs, TestDevice.OpenCv)]
 public sealed class VideoClassifierSerialTests : IDisposable
 {
     private static readonly string[] Names = ["walk", "run", "jump"];

@@ -17,6 +17,7 @@ namespace I3D.Net.Tests.Training;
 /// </summary>
 [Collection(TrainingCollection.Name)]
 [Trait(TestDevice.Trait, TestDevice.Sensitive)]
+[Trait(TestDevice.Needs, TestDevice.OpenCv)]
 public class ValidationFaultTests(SyntheticDatasetFixture data) : IClassFixture<SyntheticDatasetFixture>
 {
     [Fact]
