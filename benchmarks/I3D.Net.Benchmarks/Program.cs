@@ -11,5 +11,8 @@ if (args.Length > 0 && args[0] == "onnx")
 #endif
 if (args.Length > 0 && args[0] == "flow")
     return FlowThroughput.Run(args[1..]);
+// `verify ...`: CUDA against CPU correctness, one PASS/FAIL table (Verify/GpuVerify; docs/gpu.md).
+if (args.Length > 0 && args[0] == "verify")
+    return I3D.Net.Benchmarks.Verify.GpuVerify.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(InferenceBenchmarks).Assembly).Run(args);
 return 0;

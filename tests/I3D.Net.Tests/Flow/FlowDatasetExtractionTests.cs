@@ -171,14 +171,14 @@ public sealed class FlowDatasetExtractionTests : IDisposable
         FluentActions.Invoking(() => FlowPreprocessing.Grayscale(rgb.to_type(ScalarType.Float32))).Should().Throw<ArgumentException>().WithMessage("*uint8 RGB*");
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Reads_AV1_videos_through_the_librarys_VideoReader_and_its_ffmpeg_fallback()
     {
-        Skip.IfNot(DataTestFiles.FfmpegAvailable, "ffmpeg/ffprobe are not installed (apt-get install ffmpeg).");
+        Assert.SkipUnless(DataTestFiles.FfmpegAvailable, "ffmpeg/ffprobe are not installed (apt-get install ffmpeg).");
         var source = Video("src/colors.avi", frames: 6, fps: 30);
         var av1 = _tmp.File("data/walk/clip0.mp4");
         Directory.CreateDirectory(Path.GetDirectoryName(av1)!);
-        Skip.IfNot(DataTestFiles.TryFfmpegEncode(source, av1, "-c:v", "libaom-av1", "-cpu-used", "8", "-pix_fmt", "yuv420p") ||
+        Assert.SkipUnless(DataTestFiles.TryFfmpegEncode(source, av1, "-c:v", "libaom-av1", "-cpu-used", "8", "-pix_fmt", "yuv420p") ||
                    DataTestFiles.TryFfmpegEncode(source, av1, "-c:v", "libsvtav1", "-pix_fmt", "yuv420p"), "ffmpeg has no AV1 encoder.");
 
         var summary = await Farneback().ExtractDatasetAsync(_tmp.File("data"), _tmp.File("flow"));

@@ -1,10 +1,10 @@
 using I3D.Net.Flow;
-using Xunit.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Flow;
 
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class TvL1OpticalFlowTests(ITestOutputHelper output)
 {
     [Theory]
@@ -13,13 +13,13 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
     public void Recovers_a_subpixel_translation_of_a_smooth_texture(double dx, double dy)
     {
         using var scope = NewDisposeScope();
-        var (previous, next) = FlowTestData.TranslatedTexture(64, 64, dx, dy, seed: 3);
+        var (previous, next) = Texture(64, 64, dx, dy, seed: 3);
 
         var flow = new TvL1OpticalFlow().Compute(previous, next);
 
         flow.shape.Should().Equal(1, 2, 64, 64);
         flow.dtype.Should().Be(ScalarType.Float32);
-        var epe = FlowTestData.MeanEndPointError(flow, FlowTestData.Constant(1, 64, 64, dx, dy), border: 8);
+        var epe = FlowTestData.MeanEndPointError(flow, Constant(1, 64, 64, dx, dy), border: 8);
         output.WriteLine($"translation ({dx}, {dy}): mean EPE on interior pixels {epe:F4} px");
         epe.Should().BeLessThan(0.1, "the mean end-point error on interior pixels of an exact translation");
         flow[0, 0].mean().item<float>().Should().BeApproximately((float)dx, 0.1f, "x is channel 0, positive to the right");
@@ -79,15 +79,26 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
     {
         var frames = Npy.Load(FlowTestData.Fixture("flow", $"{name}_frames.npy")).to(ScalarType.Float32);
         var expected = Npy.Load(FlowTestData.Fixture("flow", $"{name}_flow.npy"));
-        return (frames.index_select(0, arange(0, frames.shape[0], 2)), frames.index_select(0, arange(1, frames.shape[0], 2)), expected);
+        return (frames.index_select(0, arange(0, frames.shape[0], 2)).OnDevice(), frames.index_select(0, arange(1, frames.shape[0], 2)).OnDevice(),
+            expected.OnDevice());
     }
+
+    /// <summary>FlowTestData's translated texture on the test device (TV-L1 runs where its inputs are).</summary>
+    private static (Tensor Previous, Tensor Next) Texture(int height, int width, double dx, double dy, int seed)
+    {
+        var (previous, next) = FlowTestData.TranslatedTexture(height, width, dx, dy, seed);
+        return (previous.OnDevice(), next.OnDevice());
+    }
+
+    private static Tensor Constant(long n, long height, long width, double dx, double dy) =>
+        FlowTestData.Constant(n, height, width, dx, dy).OnDevice();
 
     [Fact]
     public void A_pair_gives_the_same_flow_alone_and_in_a_batch()
     {
         using var scope = NewDisposeScope();
-        var (p1, n1) = FlowTestData.TranslatedTexture(48, 40, 0.7, -0.4, seed: 1);
-        var (p2, n2) = FlowTestData.TranslatedTexture(48, 40, -2.0, 1.0, seed: 2);
+        var (p1, n1) = Texture(48, 40, 0.7, -0.4, seed: 1);
+        var (p2, n2) = Texture(48, 40, -2.0, 1.0, seed: 2);
         var tvl1 = new TvL1OpticalFlow();
 
         var batched = tvl1.Compute(cat(new[] { p1, p2 }), cat(new[] { n1, n2 }));
@@ -99,7 +110,7 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
     [Fact]
     public void Identical_frames_give_zero_flow_and_leave_no_live_tensors()
     {
-        var (previous, _) = FlowTestData.TranslatedTexture(32, 32, 0, 0, seed: 4);
+        var (previous, _) = Texture(32, 32, 0, 0, seed: 4);
         using (previous)
         {
             var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
@@ -117,12 +128,12 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
     public void Handles_small_and_non_square_frames(int height, int width, double scaleStep)
     {
         using var scope = NewDisposeScope();
-        var (previous, next) = FlowTestData.TranslatedTexture(height, width, 0.5, -0.3, seed: 12);
+        var (previous, next) = Texture(height, width, 0.5, -0.3, seed: 12);
 
         var flow = new TvL1OpticalFlow(new TvL1OpticalFlowOptions { ScaleStep = scaleStep }).Compute(previous, next);
 
         flow.shape.Should().Equal(1, 2, height, width);
-        FlowTestData.MeanEndPointError(flow, FlowTestData.Constant(1, height, width, 0.5, -0.3), border: 6).Should().BeLessThan(0.15);
+        FlowTestData.MeanEndPointError(flow, Constant(1, height, width, 0.5, -0.3), border: 6).Should().BeLessThan(0.15);
         using var tiny = new TvL1OpticalFlow().Compute(previous.narrow(1, 0, 3).narrow(2, 0, 3), next.narrow(1, 0, 3).narrow(2, 0, 3));
         tiny.shape.Should().Equal(1, 2, 3, 3);
         tiny.isfinite().all().item<bool>().Should().BeTrue();
@@ -132,13 +143,13 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
     public void Initial_flow_is_used_at_the_coarsest_level()
     {
         using var scope = NewDisposeScope();
-        var (previous, next) = FlowTestData.TranslatedTexture(48, 48, 3.0, -2.0, seed: 5);
+        var (previous, next) = Texture(48, 48, 3.0, -2.0, seed: 5);
         var options = new TvL1OpticalFlowOptions { ScalesNumber = 1, Warps = 1, OuterIterations = 1, InnerIterations = 5, MedianFiltering = 0 };
         var tvl1 = new TvL1OpticalFlow(options);
 
-        var fromZero = FlowTestData.MeanEndPointError(tvl1.Compute(previous, next), FlowTestData.Constant(1, 48, 48, 3, -2), border: 8);
+        var fromZero = FlowTestData.MeanEndPointError(tvl1.Compute(previous, next), Constant(1, 48, 48, 3, -2), border: 8);
         var fromTruth = FlowTestData.MeanEndPointError(
-            tvl1.Compute(previous, next, FlowTestData.Constant(1, 48, 48, 3, -2)), FlowTestData.Constant(1, 48, 48, 3, -2), border: 8);
+            tvl1.Compute(previous, next, Constant(1, 48, 48, 3, -2)), Constant(1, 48, 48, 3, -2), border: 8);
 
         fromTruth.Should().BeLessThan(0.1);
         fromZero.Should().BeGreaterThan(1, "five iterations on one level cannot find a 3.6 px motion");
@@ -148,9 +159,9 @@ public class TvL1OpticalFlowTests(ITestOutputHelper output)
     public void Illumination_term_absorbs_a_brightness_change()
     {
         using var scope = NewDisposeScope();
-        var (previous, next) = FlowTestData.TranslatedTexture(64, 64, 0.7, -0.4, seed: 6);
+        var (previous, next) = Texture(64, 64, 0.7, -0.4, seed: 6);
         var brighter = (next + 12).clamp_(0, 255);
-        var truth = FlowTestData.Constant(1, 64, 64, 0.7, -0.4);
+        var truth = Constant(1, 64, 64, 0.7, -0.4);
 
         var plain = FlowTestData.MeanEndPointError(new TvL1OpticalFlow().Compute(previous, brighter), truth, border: 8);
         var withGamma = FlowTestData.MeanEndPointError(

@@ -34,13 +34,13 @@ public sealed class DataHostileInputTests
         error.Message.Should().Contain("img_00001.png").And.Contain("20000×20000").And.Contain("MaxFramePixels");
     }
 
-    [SkippableFact]
+    [Fact]
     public void Case7_a_fifo_in_a_frame_folder_is_refused_not_waited_on()
     {
         using var tmp = new TempFolder();
         FrameFolderReaderTests.WriteFrames(tmp.Path, "img_{0:00000}", 1, extension: ".jpg");
         var fifo = tmp.File("img_00002.jpg");
-        Skip.IfNot(DataHostileFiles.TryMakeFifo(fifo), "mkfifo is not available");
+        Assert.SkipUnless(DataHostileFiles.TryMakeFifo(fifo), "mkfifo is not available");
         try
         {
             var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() =>
@@ -75,12 +75,12 @@ public sealed class DataHostileInputTests
         error.Message.Should().Contain("playlist.mp4").And.Contain("an M3U/HLS playlist");
     }
 
-    [SkippableFact]
+    [Fact]
     public void Case7_a_fifo_named_like_a_video_is_refused_not_waited_on()
     {
         using var tmp = new TempFolder();
         var fifo = tmp.File("clip.mp4");
-        Skip.IfNot(DataHostileFiles.TryMakeFifo(fifo), "mkfifo is not available");
+        Assert.SkipUnless(DataHostileFiles.TryMakeFifo(fifo), "mkfifo is not available");
         try
         {
             var error = ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => VideoReader.Open(fifo));
@@ -92,12 +92,12 @@ public sealed class DataHostileInputTests
         }
     }
 
-    [SkippableFact]
+    [Fact]
     public void Case7_an_annotation_file_or_class_map_that_is_a_fifo_is_refused_not_waited_on()
     {
         using var tmp = new TempFolder();
         var fifo = tmp.File("list.txt");
-        Skip.IfNot(DataHostileFiles.TryMakeFifo(fifo), "mkfifo is not available");
+        Assert.SkipUnless(DataHostileFiles.TryMakeFifo(fifo), "mkfifo is not available");
         try
         {
             ResourceBudget.ShouldThrowWithin<InvalidDataException>(() => LabelListAnnotations.Load(fifo))

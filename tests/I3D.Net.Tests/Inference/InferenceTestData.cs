@@ -10,13 +10,16 @@ namespace I3D.Net.Tests.Inference;
 /// <summary>Tiny videos and the settings that keep classifier tests to seconds.</summary>
 internal static class InferenceTestData
 {
-    /// <summary>Frames resized to short side 40 and cropped to 32×32 (the smallest input the I3D head accepts).</summary>
-    public static Net.Inference.VideoClassifierOptions Small { get; } = new()
+    /// <summary>
+    /// Frames resized to short side 40 and cropped to 32×32 (the smallest input the I3D head accepts), on the test
+    /// device (<see cref="TestDevice"/>).
+    /// </summary>
+    public static Net.Inference.VideoClassifierOptions Small => new()
     {
         ShortSide = 40,
         CropSize = 32,
         FramesPerSecond = 25,
-        Device = I3D.Net.Runtime.ComputeDevice.Cpu,
+        Device = TestDevice.IsCuda ? I3D.Net.Runtime.ComputeDevice.Cuda : I3D.Net.Runtime.ComputeDevice.Cpu,
     };
 
     /// <summary>

@@ -13,6 +13,8 @@ using static TorchSharp.torch;
 namespace I3D.Net.Tests.Inference;
 
 /// <summary>Flow computed in memory by the classifier against the flow the dataset path (FlowExtractor, then the loader) gives.</summary>
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
+[Trait(TestDevice.Needs, TestDevice.OpenCv)]
 public sealed class VideoClassifierFlowTests : IDisposable
 {
     private static readonly string[] Names = ["walk", "run", "jump"];

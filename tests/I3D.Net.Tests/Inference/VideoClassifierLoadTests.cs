@@ -15,6 +15,8 @@ using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Inference;
 
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
+[Trait(TestDevice.Needs, TestDevice.OpenCv)]
 public sealed class VideoClassifierLoadTests : IDisposable
 {
     private static readonly string[] Names = ["walk", "run", "jump"];

@@ -16,6 +16,8 @@ namespace I3D.Net.Tests.Inference;
 
 /// <summary>Classifier tests that train or count live tensors process-wide: they run alone.</summary>
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
+[Trait(TestDevice.Needs, TestDevice.OpenCv)]
 public sealed class VideoClassifierSerialTests : IDisposable
 {
     private static readonly string[] Names = ["walk", "run", "jump"];
@@ -67,7 +69,7 @@ public sealed class VideoClassifierSerialTests : IDisposable
         var checkpoints = _folder.File("checkpoints");
         var trainer = new I3DTrainer(ClassifierAdapter.TwoStream(model), new TrainingOptions
         {
-            Epochs = 1, Device = "cpu", Optimizer = new OptimizerOptions { LearningRate = 1e-9 }, BatchNorm = BatchNormMode.FrozenStatistics,
+            Epochs = 1, Device = TestDevice.Name, Optimizer = new OptimizerOptions { LearningRate = 1e-9 }, BatchNorm = BatchNormMode.FrozenStatistics,
             Checkpoint = new CheckpointOptions { Directory = checkpoints, EverySteps = 1 },
         });
         await trainer.FitAsync(new RandomTwoStreamClips(settings));

@@ -12,6 +12,8 @@ using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Inference;
 
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
+[Trait(TestDevice.Needs, TestDevice.OpenCv)]
 public sealed class VideoClassifierTests : IDisposable
 {
     private static readonly string[] Names = ["walk", "run", "jump"];

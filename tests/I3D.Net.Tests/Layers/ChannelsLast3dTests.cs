@@ -5,13 +5,14 @@ using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Layers;
 
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class ChannelsLast3dTests
 {
     [Fact]
     public void ApplyKeepsShapeAndValuesAndLaysChannelsInnermost()
     {
         using var scope = NewDisposeScope();
-        var x = arange(2 * 3 * 4 * 5 * 6, dtype: float32).reshape(2, 3, 4, 5, 6);
+        var x = arange(2 * 3 * 4 * 5 * 6, dtype: float32).reshape(2, 3, 4, 5, 6).OnDevice();
 
         var y = ChannelsLast3d.Apply(x);
 
@@ -27,7 +28,7 @@ public class ChannelsLast3dTests
     public void OnlyNdhwcChannelSlicesAreCopiedDense()
     {
         using var scope = NewDisposeScope();
-        var ncdhw = randn(new long[] { 2, 6, 3, 4, 5 });
+        var ncdhw = randn(new long[] { 2, 6, 3, 4, 5 }).OnDevice();
         var ndhwc = ChannelsLast3d.Apply(ncdhw);
 
         var slice = ChannelsLast3d.DenseChannelSlice(ndhwc.narrow(1, 2, 3));
@@ -43,9 +44,9 @@ public class ChannelsLast3dTests
     public void ApplyToRewritesConvolutionWeightsInPlaceAndTheModelComputesTheSame()
     {
         using var scope = NewDisposeScope();
-        using var model = new InceptionI3D(5, 3, new InceptionI3DOptions { FinalEndpoint = I3DEndpoint.Mixed_3b });
+        using var model = new InceptionI3D(5, 3, new InceptionI3DOptions { FinalEndpoint = I3DEndpoint.Mixed_3b }).OnDevice();
         model.eval();
-        var clip = rand(new long[] { 1, 3, 4, 32, 32 }, generator: new Generator(3)) * 2 - 1;
+        var clip = (rand(new long[] { 1, 3, 4, 32, 32 }, generator: new Generator(3)) * 2 - 1).OnDevice();
         var before = model.forward(clip).detach().clone();
         var parameters = model.parameters().ToList();
         var spatial = parameters.Count(p => p.ndim == 5 && p.shape.Skip(2).Any(s => s > 1));

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace I3D.Net.Tests.Layers;
 
 /// <summary><see cref="Inception3DBlock.FuseReductions"/>: one conv + BN + ReLU for b0, b1a and b2a.</summary>
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class FusedReductionsTests
 {
     private static readonly InceptionBranchWidths Widths = new(4, 3, 5, 2, 6, 7);
@@ -22,10 +23,10 @@ public class FusedReductionsTests
                 else if (name.EndsWith("bn.bias") || name.EndsWith("bn.running_mean")) t.uniform_(-0.5, 0.5);
         var fused = new Inception3DBlock(8, Widths, batchNormMomentum: 0.1) { FuseReductions = true };
         fused.load_state_dict(plain.state_dict());
-        return (plain, fused);
+        return (plain.OnDevice(), fused.OnDevice());
     }
 
-    private static Tensor Input() => randn(new long[] { 2, 8, 3, 6, 6 }, generator: new Generator(5));
+    private static Tensor Input() => randn(new long[] { 2, 8, 3, 6, 6 }, generator: new Generator(5)).OnDevice();
 
     [Fact]
     public void TrainingMatchesSeparateBranchesInOutputGradientsAndStatistics()

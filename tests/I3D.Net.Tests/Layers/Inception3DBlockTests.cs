@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Layers;
 
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class Inception3DBlockTests
 {
     [Fact]
@@ -12,9 +13,9 @@ public class Inception3DBlockTests
         using var scope = NewDisposeScope();
         manual_seed(3);
         var widths = new InceptionBranchWidths(4, 3, 5, 2, 6, 7);
-        var block = new Inception3DBlock(8, widths);
+        var block = new Inception3DBlock(8, widths).OnDevice();
         block.eval();
-        var x = randn(new long[] { 2, 8, 3, 6, 6 });
+        var x = randn(new long[] { 2, 8, 3, 6, 6 }).OnDevice();
         var y = block.forward(x);
         y.shape.Should().Equal(2, 4 + 5 + 6 + 7, 3, 6, 6);
 

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Layers;
 
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class InflatedConv3dTests
 {
     [Fact]
@@ -27,8 +28,8 @@ public class InflatedConv3dTests
     {
         using var scope = NewDisposeScope();
         manual_seed(1);
-        var unit = new InflatedConv3d(2, 4, (k, k, k), (s, s, s), useBatchNorm: false, activation: false);
-        var x = randn(new long[] { 1, 2, t, h, w });
+        var unit = new InflatedConv3d(2, 4, (k, k, k), (s, s, s), useBatchNorm: false, activation: false).OnDevice();
+        var x = randn(new long[] { 1, 2, t, h, w }).OnDevice();
         var pad = new long[6];
         for (int d = 0; d < 3; d++)
         {
@@ -56,12 +57,13 @@ public class InflatedConv3dTests
             unit.BatchNorm!.weight.copy_(tensor(new[] { 1f, 2f, -1f }));
             unit.BatchNorm!.bias!.copy_(tensor(new[] { 0.1f, 0f, 0.2f }));
         }
-        var x = randn(new long[] { 2, 2, 3, 4, 4 });
+        unit.OnDevice();
+        var x = randn(new long[] { 2, 2, 3, 4, 4 }).OnDevice();
         var conv = nn.functional.conv3d(x, unit.Convolution.weight!);
-        var mean = tensor(new[] { 0.5f, -0.5f, 0f }).view(1, 3, 1, 1, 1);
-        var var_ = tensor(new[] { 4f, 1f, 0.25f }).view(1, 3, 1, 1, 1);
-        var gamma = tensor(new[] { 1f, 2f, -1f }).view(1, 3, 1, 1, 1);
-        var beta = tensor(new[] { 0.1f, 0f, 0.2f }).view(1, 3, 1, 1, 1);
+        var mean = tensor(new[] { 0.5f, -0.5f, 0f }).view(1, 3, 1, 1, 1).OnDevice();
+        var var_ = tensor(new[] { 4f, 1f, 0.25f }).view(1, 3, 1, 1, 1).OnDevice();
+        var gamma = tensor(new[] { 1f, 2f, -1f }).view(1, 3, 1, 1, 1).OnDevice();
+        var beta = tensor(new[] { 0.1f, 0f, 0.2f }).view(1, 3, 1, 1, 1).OnDevice();
         var expected = nn.functional.relu((conv - mean) / sqrt(var_ + 1e-3) * gamma + beta);
         unit.forward(x).allclose(expected, 1e-5, 1e-6).Should().BeTrue();
         (unit.forward(x).min().item<float>() >= 0).Should().BeTrue();

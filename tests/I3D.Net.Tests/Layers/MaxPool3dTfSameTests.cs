@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Layers;
 
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class MaxPool3dTfSameTests
 {
     /// <summary>The plain definition: pad with −∞ by TF-SAME, then a VALID pool.</summary>
@@ -35,7 +36,7 @@ public class MaxPool3dTfSameTests
     {
         using var scope = NewDisposeScope();
         // Negative values: zero padding would win the max here and be caught.
-        var x = -rand(new long[] { 2, 3, t, h, w }) - 0.5;
+        var x = (-rand(new long[] { 2, 3, t, h, w }) - 0.5).OnDevice();
         var pool = new MaxPool3dTfSame((kt, kh, kw), (st, sh, sw));
         var actual = pool.forward(x);
         var expected = Reference(x, [kt, kh, kw], [st, sh, sw]);

@@ -4,9 +4,10 @@ using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Models;
 
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class InceptionI3DTests
 {
-    private static Tensor Clip(long c = 3, long t = 9, long h = 64, long w = 64, long b = 1) => randn(new[] { b, c, t, h, w });
+    private static Tensor Clip(long c = 3, long t = 9, long h = 64, long w = 64, long b = 1) => randn(new[] { b, c, t, h, w }).OnDevice();
 
     [Fact]
     public void Has_the_reference_parameter_count()
@@ -76,7 +77,7 @@ public class InceptionI3DTests
     {
         using var scope = NewDisposeScope();
         manual_seed(0);
-        var model = new InceptionI3D(7, 3);
+        var model = new InceptionI3D(7, 3).OnDevice();
         model.eval();
         using var noGrad = no_grad();
         var x = Clip();
@@ -96,7 +97,7 @@ public class InceptionI3DTests
     {
         using var scope = NewDisposeScope();
         manual_seed(1);
-        var model = new InceptionI3D(5, 2);
+        var model = new InceptionI3D(5, 2).OnDevice();
         model.eval();
         using var noGrad = no_grad();
         var x = Clip(c: 2, t: 24, h: 64, w: 64);
@@ -116,7 +117,7 @@ public class InceptionI3DTests
     {
         using var scope = NewDisposeScope();
         manual_seed(2);
-        var model = new InceptionI3D(10, 3, new InceptionI3DOptions { DropoutProbability = 0.9 });
+        var model = new InceptionI3D(10, 3, new InceptionI3DOptions { DropoutProbability = 0.9 }).OnDevice();
         var x = Clip(b: 2);
         using (no_grad())
         {
@@ -131,7 +132,7 @@ public class InceptionI3DTests
     public void Builds_up_to_a_chosen_endpoint()
     {
         using var scope = NewDisposeScope();
-        var model = new InceptionI3D(400, 3, new InceptionI3DOptions { FinalEndpoint = I3DEndpoint.Mixed_4b });
+        var model = new InceptionI3D(400, 3, new InceptionI3DOptions { FinalEndpoint = I3DEndpoint.Mixed_4b }).OnDevice();
         model.state_dict().Keys.Should().Contain("Mixed_4b.b0.conv3d.weight")
             .And.NotContain(k => k.StartsWith("Mixed_4c") || k.StartsWith("Mixed_5") || k.StartsWith("logits"));
         model.eval();
@@ -147,7 +148,7 @@ public class InceptionI3DTests
     {
         using var scope = NewDisposeScope();
         manual_seed(3);
-        var model = new InceptionI3D(400, 3);
+        var model = new InceptionI3D(400, 3).OnDevice();
         var before = model.state_dict()["Mixed_5c.b0.conv3d.weight"].clone();
         model.ReplaceLogits(12);
         model.NumClasses.Should().Be(12);
@@ -159,7 +160,7 @@ public class InceptionI3DTests
 
         var logits = model.forward(Clip());
         logits.shape.Should().Equal(1, 12);
-        nn.functional.cross_entropy(logits, tensor(new long[] { 4 })).backward();
+        nn.functional.cross_entropy(logits, tensor(new long[] { 4 }).OnDevice()).backward();
         model.LogitsLayer!.Convolution.weight!.grad!.abs().sum().item<float>().Should().BeGreaterThan(0);
     }
 

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Models;
 
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class TwoStreamI3DTests
 {
     [Fact]
@@ -26,11 +27,11 @@ public class TwoStreamI3DTests
     {
         using var scope = NewDisposeScope();
         manual_seed(4);
-        var model = new TwoStreamI3D(6, fusion: fusion);
+        var model = new TwoStreamI3D(6, fusion: fusion).OnDevice();
         model.eval();
         using var noGrad = no_grad();
-        var rgb = randn(new long[] { 2, 3, 9, 64, 64 });
-        var flow = randn(new long[] { 2, 2, 9, 64, 64 });
+        var rgb = randn(new long[] { 2, 3, 9, 64, 64 }).OnDevice();
+        var flow = randn(new long[] { 2, 2, 9, 64, 64 }).OnDevice();
         var expected = (model.Rgb.forward(rgb) + model.Flow.forward(flow)) * factor;
         model.forward(rgb, flow).allclose(expected, 1e-5, 1e-6).Should().BeTrue();
         model.ExtractFeatures(rgb, flow).shape.Should().Equal(2, 2048);
@@ -41,10 +42,10 @@ public class TwoStreamI3DTests
     {
         using var scope = NewDisposeScope();
         manual_seed(5);
-        var model = new TwoStreamI3D(4, fusion: StreamFusion.Learned);
+        var model = new TwoStreamI3D(4, fusion: StreamFusion.Learned).OnDevice();
         model.state_dict()["fusion_weight"].shape.Should().Equal(2);
-        var rgb = randn(new long[] { 1, 3, 9, 64, 64 });
-        var flow = randn(new long[] { 1, 2, 9, 64, 64 });
+        var rgb = randn(new long[] { 1, 3, 9, 64, 64 }).OnDevice();
+        var flow = randn(new long[] { 1, 2, 9, 64, 64 }).OnDevice();
         model.eval();
         Tensor expected;
         using (no_grad()) expected = model.Rgb.forward(rgb) + model.Flow.forward(flow);

@@ -1,7 +1,6 @@
 using I3D.Net.Models;
 using I3D.Net.Weights.SafeTensors;
 using TorchSharp;
-using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Parity;

@@ -4,11 +4,13 @@ using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Runtime;
 
+[Trait(TestDevice.Trait, TestDevice.CpuOnly)]
 public class I3DRuntimeTests
 {
     [Fact]
     public void Initialize_loads_libtorch_and_tensor_ops_compute()
     {
+        TestDevice.SkipUnlessBundledCpuBackend();
         I3DRuntime.Initialize();
         I3DRuntime.Initialize(); // idempotent
 
@@ -35,6 +37,7 @@ public class I3DRuntimeTests
     [Fact]
     public void Auto_resolves_to_the_cpu_with_the_cpu_backend()
     {
+        TestDevice.SkipUnlessBundledCpuBackend();
         I3DRuntime.IsCudaAvailable.Should().BeFalse();
         I3DRuntime.ResolveDevice().type.Should().Be(DeviceType.CPU);
         I3DRuntime.ResolveDevice(ComputeDevice.Cpu).type.Should().Be(DeviceType.CPU);
@@ -43,6 +46,7 @@ public class I3DRuntimeTests
     [Fact]
     public void Cuda_on_the_cpu_backend_fails_with_what_to_reference()
     {
+        TestDevice.SkipUnlessBundledCpuBackend();
         var act = () => I3DRuntime.ResolveDevice(ComputeDevice.Cuda);
 
         act.Should().Throw<I3DNativeLibraryException>()
@@ -53,6 +57,7 @@ public class I3DRuntimeTests
     [Fact]
     public void A_cuda_device_name_on_the_cpu_backend_names_the_package_to_add()
     {
+        TestDevice.SkipUnlessBundledCpuBackend();
         I3DRuntime.ResolveDevice("CPU").type.Should().Be(DeviceType.CPU);
         I3DRuntime.ResolveDevice("auto").type.Should().Be(I3DRuntime.IsCudaAvailable ? DeviceType.CUDA : DeviceType.CPU);
         if (!I3DRuntime.IsCudaAvailable)
@@ -141,6 +146,7 @@ public class I3DRuntimeTests
     [Fact]
     public void FindMappedLibTorch_sees_the_backend_loaded_in_this_process()
     {
+        TestDevice.SkipUnlessBundledCpuBackend();
         if (!OperatingSystem.IsLinux()) return;
         I3DRuntime.Initialize();
 

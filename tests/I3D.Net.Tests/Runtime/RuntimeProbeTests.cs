@@ -7,6 +7,7 @@ namespace I3D.Net.Tests.Runtime;
 /// Runs tests/I3D.Net.RuntimeProbe (an app referencing TorchSharp without a backend) in child processes: libtorch can be
 /// loaded only once per process, so the no-backend diagnosis and the PyTorch-folder path are tested end to end there.
 /// </summary>
+[Trait(TestDevice.Trait, TestDevice.CpuOnly)]
 public class RuntimeProbeTests
 {
     private static readonly string ProbeDll = typeof(RuntimeProbeTests).Assembly
@@ -17,6 +18,7 @@ public class RuntimeProbeTests
 
     private static (int ExitCode, Dictionary<string, string> Values, string Output) RunProbe(IDictionary<string, string> environment, params string[] arguments)
     {
+        TestDevice.SkipUnlessBundledCpuBackend();   // the probe runs against this build's own libtorch folder
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(ProbeDll);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);

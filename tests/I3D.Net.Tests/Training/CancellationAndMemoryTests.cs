@@ -4,6 +4,7 @@ using TorchSharp;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class CancellationAndMemoryTests
 {
     [Fact]
@@ -17,7 +18,7 @@ public class CancellationAndMemoryTests
         var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model), callbacks: [cancel]);
         var options = new TrainingOptions
         {
-            Epochs = 2, Device = "cpu", Checkpoint = new CheckpointOptions { Directory = dir, EverySteps = 2 },
+            Epochs = 2, Device = TestDevice.Name, Checkpoint = new CheckpointOptions { Directory = dir, EverySteps = 2 },
         };
         var before = torch.Tensor.TotalCount;
 
@@ -43,7 +44,7 @@ public class CancellationAndMemoryTests
         var counter = new CountAt(100, 200, 300, 400, 500, 600, 700, 800, 900, 1000);
         var options = new TrainingOptions
         {
-            Epochs = 10, Device = "cpu", MaxGradientNorm = 1, Optimizer = { Kind = OptimizerKind.AdamW, LearningRate = 1e-3 },
+            Epochs = 10, Device = TestDevice.Name, MaxGradientNorm = 1, Optimizer = { Kind = OptimizerKind.AdamW, LearningRate = 1e-3 },
         };
         var result = await new I3DTrainer(ClassifierAdapter.Rgb(model), callbacks: [counter]).FitAsync(data, options: options);
         result.Steps.Should().Be(1000);
@@ -63,12 +64,13 @@ public class CancellationAndMemoryTests
 }
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class StaleGradientTests
 {
     [Fact]
     public async Task GradientsLeftOnTheModelDoNotLeakIntoTheFirstStep()
     {
-        static TrainingOptions Options() => new() { Device = "cpu", Optimizer = { Momentum = 0 } };
+        static TrainingOptions Options() => new() { Device = TestDevice.Name, Optimizer = { Momentum = 0 } };
         using var clean = new TinyClassifier(dropoutProbability: 0);
         using var dirty = new TinyClassifier(dropoutProbability: 0);
         using (var g = torch.enable_grad())

@@ -11,11 +11,12 @@ namespace I3D.Net.Tests.Training;
 /// resume from it and end exactly like an uninterrupted run.
 /// </summary>
 [Collection(TrainingCollection.Name)]
-public class CheckpointCrashSafetyTests(Xunit.Abstractions.ITestOutputHelper output)
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
+public class CheckpointCrashSafetyTests(ITestOutputHelper output)
 {
     private static TrainingOptions Options(string dir) => new()
     {
-        Epochs = 1, Device = "cpu", Optimizer = { LearningRate = 0.05 },
+        Epochs = 1, Device = TestDevice.Name, Optimizer = { LearningRate = 0.05 },
         Checkpoint = new CheckpointOptions { Directory = dir, EverySteps = 2, EveryEpoch = true, KeepLast = 1 },
     };
 

@@ -10,11 +10,12 @@ namespace I3D.Net.Tests.Training;
 /// is an <see cref="InvalidDataException"/> naming it.
 /// </summary>
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class CheckpointManifestTests
 {
     private static TrainingOptions Options(string dir) => new()
     {
-        Epochs = 1, Device = "cpu", Optimizer = { LearningRate = 0.05 },
+        Epochs = 1, Device = TestDevice.Name, Optimizer = { LearningRate = 0.05 },
         Checkpoint = new CheckpointOptions { Directory = dir, EverySteps = 1, KeepLast = 2 },
     };
 

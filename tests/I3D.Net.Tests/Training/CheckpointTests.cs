@@ -5,12 +5,13 @@ using static I3D.Net.Tests.Training.TrainingTestHelpers;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class CheckpointTests
 {
     private static TrainingOptions Options(string dir, int epochs = 2) => new()
     {
         Epochs = epochs,
-        Device = "cpu",
+        Device = TestDevice.Name,
         Optimizer = { LearningRate = 0.05 },
         Checkpoint = new CheckpointOptions { Directory = dir, EverySteps = 1, KeepLast = 2 },
     };
@@ -107,7 +108,7 @@ public class CheckpointTests
         var options = new TrainingOptions
         {
             Epochs = 4,
-            Device = "cpu",
+            Device = TestDevice.Name,
             Optimizer = { LearningRate = 0.05 },
             Checkpoint = new CheckpointOptions { Directory = dir, KeepLast = 1, KeepBestBy = "val_loss" },
         };

@@ -5,6 +5,7 @@ using static I3D.Net.Tests.Training.TrainingTestHelpers;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class FreezingAndAccumulationTests
 {
     private static async Task<(Dictionary<string, torch.Tensor> Before, Dictionary<string, torch.Tensor> After)> Train(TrainingOptions options, TinyClassifier? model = null)
@@ -22,7 +23,7 @@ public class FreezingAndAccumulationTests
     [Fact]
     public async Task TrainFromMixed4bFreezesEarlierEndpointsIncludingTheirBatchNormStatistics()
     {
-        var (before, after) = await Train(new TrainingOptions { Device = "cpu", Freeze = { TrainFromEndpoint = "Mixed_4b" } });
+        var (before, after) = await Train(new TrainingOptions { Device = TestDevice.Name, Freeze = { TrainFromEndpoint = "Mixed_4b" } });
         var changed = Changed(before, after).ToList();
         changed.Should().NotContain(k => k.StartsWith("Conv3d_1a_7x7.", StringComparison.Ordinal));
         changed.Should().Contain(["Mixed_4b.conv3d.weight", "Mixed_4b.bn.weight", "Mixed_4b.bn.running_mean", "logits.conv3d.weight", "logits.conv3d.bias"]);
@@ -31,14 +32,14 @@ public class FreezingAndAccumulationTests
     [Fact]
     public async Task TrainFromLogitsTrainsOnlyTheClassifier()
     {
-        var (before, after) = await Train(new TrainingOptions { Device = "cpu", Freeze = { TrainFromEndpoint = "Logits" } });
+        var (before, after) = await Train(new TrainingOptions { Device = TestDevice.Name, Freeze = { TrainFromEndpoint = "Logits" } });
         Changed(before, after).Should().Equal("logits.conv3d.bias", "logits.conv3d.weight");
     }
 
     [Fact]
     public async Task FrozenBatchNormStatisticsKeepRunningStatsButTrainWeights()
     {
-        var (before, after) = await Train(new TrainingOptions { Device = "cpu", BatchNorm = BatchNormMode.FrozenStatistics });
+        var (before, after) = await Train(new TrainingOptions { Device = TestDevice.Name, BatchNorm = BatchNormMode.FrozenStatistics });
         var changed = Changed(before, after).ToList();
         changed.Should().NotContain(k => k.Contains("running_") || k.Contains("num_batches_tracked"));
         changed.Should().Contain(["Conv3d_1a_7x7.conv3d.weight", "Conv3d_1a_7x7.bn.weight"]);
@@ -49,7 +50,7 @@ public class FreezingAndAccumulationTests
     {
         var (before, after) = await Train(new TrainingOptions
         {
-            Device = "cpu", Optimizer = { WeightDecay = 0, Groups = [new ParameterGroupOptions("logits.", 0)] },
+            Device = TestDevice.Name, Optimizer = { WeightDecay = 0, Groups = [new ParameterGroupOptions("logits.", 0)] },
         });
         var changed = Changed(before, after).ToList();
         changed.Should().NotContain(k => k.StartsWith("logits.", StringComparison.Ordinal));
@@ -59,7 +60,7 @@ public class FreezingAndAccumulationTests
     [Fact]
     public async Task FreezingEverythingIsAClearError()
     {
-        var act = () => Train(new TrainingOptions { Device = "cpu", Freeze = { FrozenPrefixes = [""] } });
+        var act = () => Train(new TrainingOptions { Device = TestDevice.Name, Freeze = { FrozenPrefixes = [""] } });
         await act.Should().ThrowAsync<ArgumentException>().WithMessage("*Every parameter is frozen*");
     }
 
@@ -70,7 +71,7 @@ public class FreezingAndAccumulationTests
     {
         TrainingOptions Options(int accumulation) => new()
         {
-            Epochs = 2, Device = "cpu", GradientAccumulationSteps = accumulation, BatchNorm = BatchNormMode.FrozenStatistics,
+            Epochs = 2, Device = TestDevice.Name, GradientAccumulationSteps = accumulation, BatchNorm = BatchNormMode.FrozenStatistics,
             Optimizer = { Kind = kind, LearningRate = kind == OptimizerKind.Sgd ? 0.1 : 0.01 },
         };
         async Task<Dictionary<string, torch.Tensor>> Run(int batchSize, int accumulation)
@@ -91,7 +92,7 @@ public class FreezingAndAccumulationTests
     [Fact]
     public async Task ClippingBoundsTheUpdate()
     {
-        TrainingOptions Options(double? clip) => new() { Device = "cpu", MaxGradientNorm = clip, Optimizer = { Momentum = 0, WeightDecay = 0, LearningRate = 1 } };
+        TrainingOptions Options(double? clip) => new() { Device = TestDevice.Name, MaxGradientNorm = clip, Optimizer = { Momentum = 0, WeightDecay = 0, LearningRate = 1 } };
         using var a = new TinyClassifier(dropoutProbability: 0);
         var (before, after) = await Train(Options(1e-3), a);
         // One step of plain SGD with lr 1: the update is the clipped gradient, whose global norm is at most 1e-3 per step (2 steps).

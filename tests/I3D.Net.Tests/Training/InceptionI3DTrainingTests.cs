@@ -5,6 +5,7 @@ using static I3D.Net.Tests.Training.TrainingTestHelpers;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class InceptionI3DTrainingTests
 {
     [Fact]
@@ -22,7 +23,7 @@ public class InceptionI3DTrainingTests
         var dir = TempDir();
         var options = new TrainingOptions
         {
-            Device = "cpu", Freeze = { TrainFromEndpoint = "Mixed_5c" }, BatchNorm = BatchNormMode.FrozenStatistics,
+            Device = TestDevice.Name, Freeze = { TrainFromEndpoint = "Mixed_5c" }, BatchNorm = BatchNormMode.FrozenStatistics,
             Checkpoint = new CheckpointOptions { Directory = dir },
         };
         var before = Snapshot(model);

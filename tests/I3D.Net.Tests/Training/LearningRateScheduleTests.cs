@@ -3,6 +3,7 @@ using I3D.Net.Training;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class LearningRateScheduleTests
 {
     [Fact]
@@ -54,7 +55,7 @@ public class LearningRateScheduleTests
         var seen = new List<TrainingProgress>();
         var options = new TrainingOptions
         {
-            Epochs = 2, Device = "cpu",
+            Epochs = 2, Device = TestDevice.Name,
             Optimizer = { LearningRate = 0.1, Groups = [new ParameterGroupOptions("logits.", 0.5)] },
             Schedule = { Kind = LearningRateScheduleKind.Piecewise, Boundaries = [3, 6], Factors = [1, 0.1, 0.01] },
         };

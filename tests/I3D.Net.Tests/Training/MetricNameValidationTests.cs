@@ -5,6 +5,7 @@ namespace I3D.Net.Tests.Training;
 
 /// <summary>Issue 14, item 16: metric names in the options are checked at startup, against the names that exist.</summary>
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class MetricNameValidationTests
 {
     [Fact]
@@ -36,7 +37,7 @@ public class MetricNameValidationTests
         using var val = new SyntheticClipSource(samples: 4, batchSize: 4, seed: 2, shuffle: false);
         var options = new TrainingOptions
         {
-            Epochs = 2, Device = "cpu",
+            Epochs = 2, Device = TestDevice.Name,
             Checkpoint = new CheckpointOptions { Directory = TempDir(), KeepBestBy = "val_top_1" },
         };
         var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model));
@@ -55,10 +56,10 @@ public class MetricNameValidationTests
         using var model = new TinyClassifier();
         using var data = new SyntheticClipSource(samples: 8, batchSize: 4);
         var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model));
-        var best = new TrainingOptions { Device = "cpu", Checkpoint = new CheckpointOptions { Directory = TempDir(), KeepBestBy = "val_loss" } };
+        var best = new TrainingOptions { Device = TestDevice.Name, Checkpoint = new CheckpointOptions { Directory = TempDir(), KeepBestBy = "val_loss" } };
         (await trainer.Invoking(t => t.FitAsync(data, null, best)).Should().ThrowAsync<ArgumentException>())
             .WithMessage("*KeepBestBy*val_loss*no validation source*");
-        var early = new TrainingOptions { Device = "cpu", EarlyStopping = new EarlyStoppingOptions { Monitor = "val_top1" } };
+        var early = new TrainingOptions { Device = TestDevice.Name, EarlyStopping = new EarlyStoppingOptions { Monitor = "val_top1" } };
         (await trainer.Invoking(t => t.FitAsync(data, null, early)).Should().ThrowAsync<ArgumentException>())
             .WithMessage("*Monitor*val_top1*no validation source*");
         data.BatchesRead.Should().Be(0);

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class MetricsTests
 {
     [Fact]
@@ -50,7 +51,7 @@ public class MetricsTests
         ClipBatch Batch() => new(
             tensor(new float[] { 20, 0, 0, 2, 0, 2 }).reshape(3, 2, 1, 1, 1), null, tensor(new long[] { 1 }), [0], clipsPerSample: 3);
         var source = new FixedBatchSource(["a", "b"], Batch);
-        var trainer = new I3DTrainer(ClassifierAdapter.Rgb(new PassThroughClassifier(2)), new TrainingOptions { Device = "cpu", ClipAveraging = averaging });
+        var trainer = new I3DTrainer(ClassifierAdapter.Rgb(new PassThroughClassifier(2)), new TrainingOptions { Device = TestDevice.Name, ClipAveraging = averaging });
         var metrics = await trainer.EvaluateAsync(source);
 
         double Softmax1(double a, double b) => Math.Exp(b) / (Math.Exp(a) + Math.Exp(b));
@@ -68,7 +69,7 @@ public class MetricsTests
         ClipBatch Batch() => new(
             tensor(new float[] { 1, 0 }).reshape(1, 2, 1, 1, 1), tensor(new float[] { 0, 3 }).reshape(1, 2, 1, 1, 1), tensor(new long[] { 1 }), [0]);
         var source = new FixedBatchSource(["a", "b"], Batch);
-        var options = new TrainingOptions { Device = "cpu", ClipAveraging = ClipAveraging.Logits };
+        var options = new TrainingOptions { Device = TestDevice.Name, ClipAveraging = ClipAveraging.Logits };
         var fused = await new I3DTrainer(ClassifierAdapter.TwoStream(new PassThroughClassifier(2), new PassThroughClassifier(2)), options).EvaluateAsync(source);
         fused.Top1.Should().Be(1);
         fused.Loss.Should().BeApproximately(Math.Log(1 + Math.Exp(-2)), 1e-6);

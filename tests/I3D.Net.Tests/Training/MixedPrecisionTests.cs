@@ -1,13 +1,13 @@
 using I3D.Net.Models;
 using I3D.Net.Training;
 using TorchSharp;
-using Xunit.Abstractions;
 using static I3D.Net.Tests.Training.TrainingTestHelpers;
 using static TorchSharp.torch;
 
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class MixedPrecisionTests(ITestOutputHelper output)
 {
     /// <summary>
@@ -20,7 +20,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
 
     private static TrainingOptions Options(TrainingPrecision precision, int epochs = 1) => new()
     {
-        Epochs = epochs, Device = "cpu", Precision = precision, Optimizer = { LearningRate = 0.05 },
+        Epochs = epochs, Device = TestDevice.Name, Precision = precision, Optimizer = { LearningRate = 0.05 },
     };
 
     [Fact]
@@ -149,7 +149,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         using var data = new SyntheticClipSource(samples: 2, batchSize: 2, frames: 9, size: 64);
         var options = new TrainingOptions
         {
-            Device = "cpu", Precision = TrainingPrecision.BFloat16Mixed, Freeze = { TrainFromEndpoint = "Mixed_5c" },
+            Device = TestDevice.Name, Precision = TrainingPrecision.BFloat16Mixed, Freeze = { TrainFromEndpoint = "Mixed_5c" },
         };
         var before = Snapshot(model);
         await new I3DTrainer(ClassifierAdapter.TwoStream(model)).FitAsync(data, options: options);
@@ -165,7 +165,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
     {
         static TrainingOptions ResumeOptions(string dir) => new()
         {
-            Epochs = 2, Seed = 11, Device = "cpu", Precision = TrainingPrecision.BFloat16Mixed, MaxGradientNorm = 5,
+            Epochs = 2, Seed = 11, Device = TestDevice.Name, Precision = TrainingPrecision.BFloat16Mixed, MaxGradientNorm = 5,
             GradientAccumulationSteps = 2, Optimizer = { Kind = OptimizerKind.AdamW, LearningRate = 0.01 },
             Checkpoint = new CheckpointOptions { Directory = dir, EverySteps = 1 },
         };
@@ -200,7 +200,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         var counter = new CountEvery(50, counts);
         var options = new TrainingOptions
         {
-            Epochs = 4, Device = "cpu", Precision = TrainingPrecision.BFloat16Mixed, MaxGradientNorm = 1, GradientAccumulationSteps = 2,
+            Epochs = 4, Device = TestDevice.Name, Precision = TrainingPrecision.BFloat16Mixed, MaxGradientNorm = 1, GradientAccumulationSteps = 2,
         };
         var result = await new I3DTrainer(Adapter(model, numClasses: 2), callbacks: [counter]).FitAsync(data, options: options);
         result.Steps.Should().Be(100);
@@ -248,7 +248,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
     public void PrecisionIsValidatedAndI3DAdaptersBuildTheirOwnComputeCopy()
     {
         TrainingOptionsValidator.GetErrors(new TrainingOptions { Precision = (TrainingPrecision)7 }).Should().ContainMatch("*enum*");
-        TrainingOptionsValidator.GetErrors(new TrainingOptions { Precision = TrainingPrecision.BFloat16Mixed, Device = "cpu" }).Should().BeEmpty();
+        TrainingOptionsValidator.GetErrors(new TrainingOptions { Precision = TrainingPrecision.BFloat16Mixed, Device = TestDevice.Name }).Should().BeEmpty();
 
         using var i3d = new InceptionI3D(numClasses: 5, options: new InceptionI3DOptions { FinalEndpoint = I3DEndpoint.Conv3d_2b_1x1 });
         var copy = ClassifierAdapter.Rgb(i3d).CreateComputeCopy();

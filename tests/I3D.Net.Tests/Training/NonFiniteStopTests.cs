@@ -6,6 +6,7 @@ namespace I3D.Net.Tests.Training;
 
 /// <summary>Issue 14, item 13: the Stop policy must not leave (or checkpoint) the BatchNorm statistics of the NaN batch.</summary>
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class NonFiniteStopTests
 {
     private sealed class SnapshotAt(long step) : ITrainingCallback
@@ -29,7 +30,7 @@ public class NonFiniteStopTests
         var before = new SnapshotAt(2);
         var options = new TrainingOptions
         {
-            Epochs = 1, Device = "cpu", NonFiniteLoss = policy, Optimizer = { LearningRate = 0.05 },
+            Epochs = 1, Device = TestDevice.Name, NonFiniteLoss = policy, Optimizer = { LearningRate = 0.05 },
             Checkpoint = new CheckpointOptions { Directory = dir, EverySteps = 1, KeepLast = 5 },
         };
         var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model), callbacks: [before]);

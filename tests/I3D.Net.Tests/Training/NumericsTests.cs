@@ -5,6 +5,7 @@ using static I3D.Net.Tests.Training.TrainingTestHelpers;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class NumericsTests
 {
     private sealed class SnapshotEveryStep : ITrainingCallback
@@ -20,7 +21,7 @@ public class NumericsTests
 
     private static TrainingOptions Options(NonFiniteLossPolicy policy, int maxSkipped = 5) => new()
     {
-        Epochs = 1, Device = "cpu", NonFiniteLoss = policy, MaxSkippedSteps = maxSkipped, Optimizer = { LearningRate = 0.05 },
+        Epochs = 1, Device = TestDevice.Name, NonFiniteLoss = policy, MaxSkippedSteps = maxSkipped, Optimizer = { LearningRate = 0.05 },
     };
 
     [Fact]
@@ -66,7 +67,7 @@ public class NumericsTests
         using var val = new SyntheticClipSource(samples: 8, batchSize: 8, seed: 2, shuffle: false);
         var options = new TrainingOptions
         {
-            Epochs = 6, Device = "cpu", BatchNorm = BatchNormMode.FrozenStatistics,
+            Epochs = 6, Device = TestDevice.Name, BatchNorm = BatchNormMode.FrozenStatistics,
             Optimizer = { LearningRate = 1e-12 },
             EarlyStopping = new EarlyStoppingOptions { Monitor = "val_loss", Patience = 2, MinDelta = 1e-3 },
         };
@@ -86,7 +87,7 @@ public class NumericsTests
         using var model = new TinyClassifier();
         using var data = new SyntheticClipSource(samples: 16, batchSize: 4);
         var result = await new I3DTrainer(ClassifierAdapter.Rgb(model), callbacks: [new StopAt(2)])
-            .FitAsync(data, options: new TrainingOptions { Epochs = 2, Device = "cpu" });
+            .FitAsync(data, options: new TrainingOptions { Epochs = 2, Device = TestDevice.Name });
         result.StopReason.Should().Be(TrainingStopReason.StopRequested);
         result.Steps.Should().Be(2);
         result.EpochsCompleted.Should().Be(0);
@@ -102,6 +103,7 @@ public class NumericsTests
 }
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class ConcurrencyTests
 {
     [Fact]
@@ -111,7 +113,7 @@ public class ConcurrencyTests
         using var data = new SyntheticClipSource(samples: 8, batchSize: 4);
         var gate = new TaskCompletionSource();
         var release = new TaskCompletionSource();
-        var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model), new TrainingOptions { Device = "cpu" }, callbacks: [new Block(gate, release)]);
+        var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model), new TrainingOptions { Device = TestDevice.Name }, callbacks: [new Block(gate, release)]);
         var first = Task.Run(() => trainer.FitAsync(data));
         await gate.Task;
         var second = () => trainer.FitAsync(data);

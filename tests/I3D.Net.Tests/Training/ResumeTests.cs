@@ -4,6 +4,7 @@ using static I3D.Net.Tests.Training.TrainingTestHelpers;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class ResumeTests
 {
     private static TrainingOptions Options(string dir, OptimizerKind kind, int accumulation, bool flat = false, bool channelsLast = false) => new()
@@ -11,7 +12,7 @@ public class ResumeTests
         ChannelsLast = channelsLast,
         Epochs = 3,
         Seed = 11,
-        Device = "cpu",
+        Device = TestDevice.Name,
         GradientAccumulationSteps = accumulation,
         MaxGradientNorm = 5,
         Optimizer = { Kind = kind, FlatBuffers = flat, LearningRate = kind == OptimizerKind.Sgd ? 0.05 : 0.01, WeightDecay = 1e-4 },

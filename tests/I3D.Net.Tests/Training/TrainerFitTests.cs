@@ -4,6 +4,7 @@ using static I3D.Net.Tests.Training.TrainingTestHelpers;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class TrainerFitTests
 {
     [Fact]
@@ -13,7 +14,7 @@ public class TrainerFitTests
         using var train = new SyntheticClipSource(samples: 32, batchSize: 8);
         using var val = new SyntheticClipSource(samples: 16, batchSize: 8, seed: 99, shuffle: false);
         var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model));
-        var options = new TrainingOptions { Epochs = 8, Device = "cpu", Optimizer = { LearningRate = 0.05 } };
+        var options = new TrainingOptions { Epochs = 8, Device = TestDevice.Name, Optimizer = { LearningRate = 0.05 } };
 
         var steps = new List<TrainingProgress>();
         var result = await trainer.FitAsync(train, val, options, new SyncProgress<TrainingProgress>(steps.Add));
@@ -35,7 +36,7 @@ public class TrainerFitTests
         using var model = new TinyClassifier();
         using var train = new SyntheticClipSource(samples: 8, batchSize: 4);
         using var val = new SyntheticClipSource(samples: 8, batchSize: 4, seed: 3, shuffle: false);
-        var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model), new TrainingOptions { Device = "cpu" });
+        var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model), new TrainingOptions { Device = TestDevice.Name });
         var result = await trainer.FitAsync(train, val);
         var metrics = await trainer.EvaluateAsync(val);
         metrics.Loss.Should().Be(result.History.Records[^1].Metrics["val_loss"]);
@@ -48,7 +49,7 @@ public class TrainerFitTests
     {
         using var model = new TinyClassifier(numClasses: 3);
         using var train = new SyntheticClipSource(samples: 8, batchSize: 4, numClasses: 4);
-        var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model), new TrainingOptions { Device = "cpu" });
+        var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model), new TrainingOptions { Device = TestDevice.Name });
         var act = () => trainer.FitAsync(train);
         (await act.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*[4, 4]*found [4, 3]*");
     }
@@ -58,7 +59,7 @@ public class TrainerFitTests
     {
         using var model = new TinyClassifier(inChannels: 2);
         using var train = new NoFlowSource();
-        var trainer = new I3DTrainer(ClassifierAdapter.Flow(model), new TrainingOptions { Device = "cpu" });
+        var trainer = new I3DTrainer(ClassifierAdapter.Flow(model), new TrainingOptions { Device = TestDevice.Name });
         var act = () => trainer.FitAsync(train);
         (await act.Should().ThrowAsync<ArgumentException>()).WithMessage("*flow clips*none*");
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class TrainerStateAndLoggingTests
 {
     [Fact]
@@ -16,7 +17,7 @@ public class TrainerStateAndLoggingTests
         using var val = new SyntheticClipSource(samples: 4, batchSize: 4, seed: 3, shuffle: false);
         var options = new TrainingOptions
         {
-            Epochs = 3, Seed = 1234, Device = "cpu", ValidateEveryEpochs = 2, LogEverySteps = 1,
+            Epochs = 3, Seed = 1234, Device = TestDevice.Name, ValidateEveryEpochs = 2, LogEverySteps = 1,
             Optimizer = { Kind = OptimizerKind.AdamW, LearningRate = 1e-3, Groups = [new ParameterGroupOptions("logits.", 2.0, 0.5)] },
             Schedule = { Kind = LearningRateScheduleKind.Piecewise, Boundaries = [2], Factors = [1, 0.5] },
             Checkpoint = new CheckpointOptions { Directory = dir },
@@ -45,18 +46,18 @@ public class TrainerStateAndLoggingTests
         var dir = TrainingTestHelpers.TempDir();
         using (var model = new TinyClassifier())
         using (var data = new SyntheticClipSource(samples: 8, batchSize: 4))
-            await new I3DTrainer(ClassifierAdapter.Rgb(model)).FitAsync(data, options: new TrainingOptions { Device = "cpu", Checkpoint = new() { Directory = dir } });
+            await new I3DTrainer(ClassifierAdapter.Rgb(model)).FitAsync(data, options: new TrainingOptions { Device = TestDevice.Name, Checkpoint = new() { Directory = dir } });
 
         using var three = new TinyClassifier(numClasses: 3);
         using var threeClasses = new SyntheticClipSource(samples: 6, batchSize: 3, numClasses: 3);
-        var act = () => new I3DTrainer(ClassifierAdapter.Rgb(three)).FitAsync(threeClasses, options: new TrainingOptions { Device = "cpu", Checkpoint = new() { Directory = dir } });
+        var act = () => new I3DTrainer(ClassifierAdapter.Rgb(three)).FitAsync(threeClasses, options: new TrainingOptions { Device = TestDevice.Name, Checkpoint = new() { Directory = dir } });
         await act.Should().ThrowAsync<InvalidDataException>().WithMessage("*4 classes*has 3*");
 
         var logger = new ListLogger<I3DTrainer>();
         using var four = new TinyClassifier();
         using var data2 = new SyntheticClipSource(samples: 8, batchSize: 4);
         var result = await new I3DTrainer(ClassifierAdapter.Rgb(four), logger: logger)
-            .FitAsync(data2, options: new TrainingOptions { Epochs = 2, Seed = 5, Device = "cpu", Checkpoint = new() { Directory = dir } });
+            .FitAsync(data2, options: new TrainingOptions { Epochs = 2, Seed = 5, Device = TestDevice.Name, Checkpoint = new() { Directory = dir } });
         result.ResumedFrom.Should().NotBeNull();
         result.Steps.Should().Be(4);
         logger.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("Seed = 5"));
@@ -64,7 +65,7 @@ public class TrainerStateAndLoggingTests
         // Resume = false starts from scratch.
         using var fresh = new TinyClassifier();
         var restarted = await new I3DTrainer(ClassifierAdapter.Rgb(fresh))
-            .FitAsync(data2, options: new TrainingOptions { Device = "cpu", Checkpoint = new() { Directory = dir, Resume = false } });
+            .FitAsync(data2, options: new TrainingOptions { Device = TestDevice.Name, Checkpoint = new() { Directory = dir, Resume = false } });
         restarted.ResumedFrom.Should().BeNull();
         restarted.Steps.Should().Be(2);
     }

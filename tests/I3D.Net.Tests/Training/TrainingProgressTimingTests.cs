@@ -4,6 +4,7 @@ using static I3D.Net.Tests.Training.TrainingTestHelpers;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class TrainingProgressTimingTests
 {
     [Fact]
@@ -14,7 +15,7 @@ public class TrainingProgressTimingTests
         var trainer = new I3DTrainer(ClassifierAdapter.Rgb(model));
         var steps = new List<TrainingProgress>();
 
-        await trainer.FitAsync(train, null, new TrainingOptions { Epochs = 2, Device = "cpu" }, new SyncProgress<TrainingProgress>(steps.Add));
+        await trainer.FitAsync(train, null, new TrainingOptions { Epochs = 2, Device = TestDevice.Name }, new SyncProgress<TrainingProgress>(steps.Add));
 
         steps.Select(s => (s.Timing.Done, s.Timing.Total)).Should().Equal((1L, 4L), (2L, 4L), (3L, 4L), (4L, 4L));
         steps.Select(s => s.Timing.Elapsed).Should().BeInAscendingOrder().And.OnlyContain(t => t > TimeSpan.Zero);

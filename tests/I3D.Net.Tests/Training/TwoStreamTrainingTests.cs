@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace I3D.Net.Tests.Training;
 
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class TwoStreamTrainingTests
 {
     /// <summary>Flatten → linear: no BatchNorm, no dropout, so the first loss can be computed by hand.</summary>
@@ -47,7 +48,7 @@ public class TwoStreamTrainingTests
         }
         var before = Snapshot(adapter.Module);
         var seen = new List<TrainingProgress>();
-        await new I3DTrainer(adapter).FitAsync(data, options: new TrainingOptions { Device = "cpu", TwoStream = mode },
+        await new I3DTrainer(adapter).FitAsync(data, options: new TrainingOptions { Device = TestDevice.Name, TwoStream = mode },
             progress: new SyncProgress<TrainingProgress>(seen.Add));
         seen[0].Loss.Should().Be(expected);
         var after = Snapshot(adapter.Module);
@@ -62,7 +63,7 @@ public class TwoStreamTrainingTests
         using var data = new SyntheticClipSource(samples: 8, batchSize: 4);
         var adapter = ClassifierAdapter.TwoStream(rgb, flow);
         var before = Snapshot(adapter.Module);
-        await new I3DTrainer(adapter).FitAsync(data, options: new TrainingOptions { Device = "cpu", Freeze = { TrainFromEndpoint = "Logits" } });
+        await new I3DTrainer(adapter).FitAsync(data, options: new TrainingOptions { Device = TestDevice.Name, Freeze = { TrainFromEndpoint = "Logits" } });
         var after = Snapshot(adapter.Module);
         before.Keys.Where(k => Differs(before[k], after[k])).Order().Should().Equal(
             "flow.logits.conv3d.bias", "flow.logits.conv3d.weight", "rgb.logits.conv3d.bias", "rgb.logits.conv3d.weight");

@@ -16,6 +16,8 @@ namespace I3D.Net.Tests.Training;
 /// before validation, and evaluation loaders skip unreadable items within the budget (logged), as training does.
 /// </summary>
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
+[Trait(TestDevice.Needs, TestDevice.OpenCv)]
 public class ValidationFaultTests(SyntheticDatasetFixture data) : IClassFixture<SyntheticDatasetFixture>
 {
     [Fact]
@@ -27,7 +29,7 @@ public class ValidationFaultTests(SyntheticDatasetFixture data) : IClassFixture<
         var broken = new FailingSource(good);
         var options = new TrainingOptions
         {
-            Epochs = 1, Device = "cpu", Optimizer = { LearningRate = 0.05 },
+            Epochs = 1, Device = TestDevice.Name, Optimizer = { LearningRate = 0.05 },
             Checkpoint = new CheckpointOptions { Directory = dir, EveryEpoch = true, KeepLast = 2 },
         };
         using (var model = new TinyClassifier())
@@ -68,7 +70,7 @@ public class ValidationFaultTests(SyntheticDatasetFixture data) : IClassFixture<
 
         using var model = new TinyClassifier(numClasses: data.All.Classes.Count);
         var result = await new I3DTrainer(ClassifierAdapter.Rgb(model)).FitAsync(train, validation,
-            new TrainingOptions { Epochs = 1, Device = "cpu", Optimizer = { LearningRate = 0.01 } });
+            new TrainingOptions { Epochs = 1, Device = TestDevice.Name, Optimizer = { LearningRate = 0.01 } });
         result.History.Records.Should().ContainSingle().Which.Metrics.Should().ContainKey("val_top1");
         loaderLog.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("missing.mp4"));
     }

@@ -87,10 +87,10 @@ public class FrameFolderHardeningTests
         act.Should().Throw<InvalidDataException>().WithMessage(message);
     }
 
-    [SkippableFact]
+    [Fact]
     public void A_link_to_a_regular_frame_is_read_and_a_link_to_a_device_is_refused()
     {
-        Skip.If(OperatingSystem.IsWindows(), "symbolic links to /dev/zero are a Unix case");
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "symbolic links to /dev/zero are a Unix case");
         using var tmp = new TempFolder();
         var store = tmp.File("store");
         FrameFolderReaderTests.WriteFrames(store, "img_{0:00000}", 2, extension: ".jpg");

@@ -13,10 +13,10 @@ namespace I3D.Net.Tests.Data.Video;
 [Collection(HostileInputCollection.Name)]
 public sealed class NativeLoggingTests
 {
-    [SkippableFact]
+    [Fact]
     public void FFmpeg_and_OpenCV_noise_is_silenced_once_the_library_has_loaded_OpenCV()
     {
-        Skip.IfNot(OperatingSystem.IsLinux(), "captures file descriptors through libc");
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "captures file descriptors through libc");
         using var tmp = new TempFolder();
         var broken = tmp.File("broken.mp4");
         var bytes = new byte[200];

@@ -55,7 +55,7 @@ public class OpenCvVideoReaderTests
         DataTestFiles.ShouldShowFrames(frames, [25, 2]);
     }
 
-    [SkippableFact]
+    [Fact]
     public void Reads_H264()
     {
         using var folder = new TempFolder();
@@ -63,9 +63,9 @@ public class OpenCvVideoReaderTests
         if (!DataTestFiles.TryWriteColorVideo(path, "avc1"))
         {
             // The bundled OpenCV offers no H.264 encoder here; fall back to Debian's ffmpeg to make the file.
-            Skip.IfNot(DataTestFiles.FfmpegAvailable, "Neither OpenCV's writer nor an ffmpeg CLI can encode H.264 on this machine.");
+            Assert.SkipUnless(DataTestFiles.FfmpegAvailable, "Neither OpenCV's writer nor an ffmpeg CLI can encode H.264 on this machine.");
             var source = DataTestFiles.ColorVideo(folder, "MJPG", ".avi");
-            Skip.IfNot(DataTestFiles.TryFfmpegEncode(source, path, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "8", "-bf", "2"),
+            Assert.SkipUnless(DataTestFiles.TryFfmpegEncode(source, path, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "8", "-bf", "2"),
                 "ffmpeg has no libx264 encoder.");
         }
         using var reader = VideoReader.Open(path);
@@ -75,14 +75,14 @@ public class OpenCvVideoReaderTests
         DataTestFiles.ShouldShowFrames(frames, Shuffled);
     }
 
-    [SkippableFact]
+    [Fact]
     public void AV1_that_OpenCV_cannot_decode_falls_back_to_ffmpeg()
     {
-        Skip.IfNot(DataTestFiles.FfmpegAvailable, "ffmpeg/ffprobe are not installed (apt-get install ffmpeg).");
+        Assert.SkipUnless(DataTestFiles.FfmpegAvailable, "ffmpeg/ffprobe are not installed (apt-get install ffmpeg).");
         using var folder = new TempFolder();
         var source = DataTestFiles.ColorVideo(folder, "MJPG", ".avi");
         var path = folder.File("av1.mp4");
-        Skip.IfNot(DataTestFiles.TryFfmpegEncode(source, path, "-c:v", "libaom-av1", "-cpu-used", "8", "-pix_fmt", "yuv420p") ||
+        Assert.SkipUnless(DataTestFiles.TryFfmpegEncode(source, path, "-c:v", "libaom-av1", "-cpu-used", "8", "-pix_fmt", "yuv420p") ||
                    DataTestFiles.TryFfmpegEncode(source, path, "-c:v", "libsvtav1", "-pix_fmt", "yuv420p"), "ffmpeg has no AV1 encoder.");
 
         bool openCvDecodes;
@@ -107,10 +107,10 @@ public class OpenCvVideoReaderTests
         DataTestFiles.ShouldShowFrames(frames, Shuffled, tolerance: 8);
     }
 
-    [SkippableFact]
+    [Fact]
     public void Ffmpeg_reader_matches_OpenCV_on_a_codec_both_decode()
     {
-        Skip.IfNot(DataTestFiles.FfmpegAvailable, "ffmpeg/ffprobe are not installed.");
+        Assert.SkipUnless(DataTestFiles.FfmpegAvailable, "ffmpeg/ffprobe are not installed.");
         using var folder = new TempFolder();
         var path = DataTestFiles.ColorVideo(folder, "MJPG", ".avi");
         using var viaFfmpeg = new FfmpegVideoReader(path);

@@ -6,13 +6,14 @@ namespace I3D.Net.Tests.Training.Optimizers;
 
 /// <summary><see cref="OptimizerOptions.FlatBuffers"/> and <see cref="TrainingOptions.ChannelsLast"/> in the trainer.</summary>
 [Collection(TrainingCollection.Name)]
+[Trait(TestDevice.Trait, TestDevice.Sensitive)]
 public class TrainerLayoutOptionsTests
 {
     private static TrainingOptions Options(bool flat, bool channelsLast) => new()
     {
         Epochs = 2,
         Seed = 4,
-        Device = "cpu",
+        Device = TestDevice.Name,
         ChannelsLast = channelsLast,
         Optimizer = { FlatBuffers = flat, LearningRate = 0.05, WeightDecay = 1e-4, Nesterov = true, Groups = [new("logits.", 3.0)] },
     };

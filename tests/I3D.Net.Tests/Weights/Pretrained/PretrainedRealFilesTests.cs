@@ -20,15 +20,15 @@ public sealed class PretrainedRealFilesTests : IDisposable
 
     public static TheoryData<string> Released => new(PretrainedBundles.Released.Select(d => d.Name));
 
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(Released))]
     public async Task ThePublishedCheckpointIsVerifiedAgainstTheShippedIndexAndConvertedExactly(string name)
     {
         var folder = Environment.GetEnvironmentVariable(Variable);
-        Skip.If(string.IsNullOrEmpty(folder), $"Set {Variable} to kinetics-i3d's data/checkpoints folder to run this test.");
+        Assert.SkipWhen(string.IsNullOrEmpty(folder), $"Set {Variable} to kinetics-i3d's data/checkpoints folder to run this test.");
         var weights = I3DWeights.Get(name);
         var data = Path.Combine(folder, weights.Files[1].FileName);
-        Skip.IfNot(File.Exists(data), $"'{data}' is not there.");
+        Assert.SkipUnless(File.Exists(data), $"'{data}' is not there.");
         var options = new PretrainedWeightsOptions { WeightsPath = folder, CacheDirectory = _cache.Path, AllowDownload = false };
 
         using var model = await InceptionI3D.FromPretrainedAsync(weights, options);
