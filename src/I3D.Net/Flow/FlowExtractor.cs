@@ -134,6 +134,14 @@ public sealed partial class FlowExtractor
         if (clash is not null)
             throw new ArgumentException(
                 $"Videos '{string.Join("', '", clash)}' would share the flow folder '{clash.Key}'; rename one of them.", nameof(videos));
+        // Sharding after the clash check, so every shard refuses a clashing dataset alike, whichever shard holds the pair.
+        var otherShards = 0;
+        if (!Options.Shard.IsWhole)
+        {
+            var all = videos.Count;
+            videos = videos.Where(v => Options.Shard.Contains(Path.GetRelativePath(videoRoot, v))).ToList();
+            otherShards = all - videos.Count;
+        }
         Directory.CreateDirectory(output);
 
         var extracted = new ConcurrentBag<string>();
@@ -188,7 +196,7 @@ public sealed partial class FlowExtractor
             return ValueTask.CompletedTask;
         }).ConfigureAwait(false);
 
-        return new FlowExtractionSummary(extracted.ToList(), skipped.ToList(), failed);
+        return new FlowExtractionSummary(extracted.ToList(), skipped.ToList(), failed) { InOtherShards = otherShards };
     }
 
     /// <summary>Computes and writes the flow images of one video, its settings, then its marker; returns the number of frame pairs.</summary>
@@ -200,6 +208,9 @@ public sealed partial class FlowExtractor
         File.Delete(Path.Combine(folder, DoneMarker));
         File.Delete(Path.Combine(folder, FlowSettings.FileName));
         foreach (var stale in Directory.EnumerateFiles(folder, "flow_?_*.jpg"))
+            File.Delete(stale);
+        // Temporary files of writes a killed run never renamed (AtomicFile names them ".<name>.<guid>.tmp").
+        foreach (var stale in Directory.EnumerateFiles(folder, AtomicFile.TemporaryPattern))
             File.Delete(stale);
 
         using var reader = VideoReader.Open(videoPath, Options.Reader);
