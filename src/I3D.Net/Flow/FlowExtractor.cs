@@ -27,6 +27,13 @@ namespace I3D.Net.Flow;
 /// stopped; a folder without it (or made with other settings) is recomputed. Nothing is written or deleted outside
 /// the output folder: a video whose name gives no folder name (e.g. <c>...avi</c>) fails with a clear error. Videos
 /// are processed in parallel (<see cref="FlowExtractionOptions.MaxDegreeOfParallelism"/>), each on one thread.
+/// <para>
+/// Every file is written through a temporary file and a rename, and the marker last, so a process killed at any moment
+/// leaves no folder a rerun accepts as complete: the rerun deletes the folder's marker, images and leftover temporary
+/// files, and redoes it. A rerun of a finished dataset (or shard) only reads markers and writes nothing. With
+/// <see cref="FlowExtractionOptions.Shard"/>, N processes extract disjoint parts of one dataset into the same output
+/// tree (docs/scale.md).
+/// </para>
 /// </remarks>
 public sealed partial class FlowExtractor
 {
