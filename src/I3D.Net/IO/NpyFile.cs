@@ -59,6 +59,8 @@ public static partial class NpyFile
             stream.Write(length);
         }
         stream.Write(Encoding.ASCII.GetBytes(header));
+        if (tensor.numel() == 0)
+            return;   // an empty array is its header alone
         using var cpu = tensor.detach().cpu().contiguous();
         switch (cpu.dtype)
         {
