@@ -23,6 +23,7 @@ var crop = new Option<int>("--crop") { Description = "centre crop", DefaultValue
 var fps = new Option<double>("--fps") { Description = "resample to this frame rate first (I3D: 25; 0 keeps the source rate)", DefaultValueFactory = _ => 25 };
 var format = new Option<FeatureFileFormat>("--format") { Description = "Npy or SafeTensors (features plus window starts and settings)", DefaultValueFactory = _ => FeatureFileFormat.Npy };
 var shard = new Option<string>("--shard") { Description = "K/N: extract only this shard of the dataset (docs/scale.md)", DefaultValueFactory = _ => "1/1" };
+shard.Validators.Add(r => { if (!DatasetShard.TryParse(r.GetValueOrDefault<string>(), out _)) r.AddError("--shard is K/N with 1 <= K <= N, e.g. 2/4."); });
 var output = new Option<DirectoryInfo>("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("features") };
 var device = SampleOptions.Device();
 var tvl1 = SampleOptions.FlowQuality();
