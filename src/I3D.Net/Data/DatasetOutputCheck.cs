@@ -73,8 +73,17 @@ public static class DatasetOutputCheck
             .Select(g => new DatasetClassStatus(g.Key, g.Count(), g.Count(i => i.Flow == OutputState.Complete),
                 g.Count(i => i.Features == OutputState.Complete), g.Count(i => i.Unreadable is not null)))
             .ToList();
+        // Outputs whose video is gone (renamed, deleted, or copied in from another dataset) are "items" of no shard.
+        var expected = all.Select(v => DatasetShard.Normalize(Path.ChangeExtension(Path.GetRelativePath(root, v), null))).ToHashSet(StringComparer.Ordinal);
         return new DatasetOutputReport(root, options.Shard, results)
         {
+            FlowOrphans = flowRoot is null || !Directory.Exists(flowRoot) ? [] : Directory.EnumerateFiles(flowRoot, FlowExtractor.DoneMarker, SearchOption.AllDirectories)
+                .Select(m => DatasetShard.Normalize(Path.GetRelativePath(flowRoot, Path.GetDirectoryName(m)!)))
+                .Where(f => !expected.Contains(f)).Order(StringComparer.Ordinal).ToList(),
+            FeaturesOrphans = featuresRoot is null || !Directory.Exists(featuresRoot) ? [] : featureExtensions
+                .SelectMany(e => Directory.EnumerateFiles(featuresRoot, "*" + e, SearchOption.AllDirectories))
+                .Select(f => DatasetShard.Normalize(Path.GetRelativePath(featuresRoot, f)))
+                .Where(f => !expected.Contains(f[..f.LastIndexOf('.')])).Order(StringComparer.Ordinal).ToList(),
             InOtherShards = all.Count - videos.Count,
             Flow = flowRoot is null ? null : Count(flowRoot, results.Select(i => i.Flow!.Value)),
             Features = featuresRoot is null ? null : Count(featuresRoot, results.Select(i => i.Features!.Value)),

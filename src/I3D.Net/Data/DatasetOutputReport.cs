@@ -59,6 +59,12 @@ public sealed record DatasetOutputReport(string VideoRoot, DatasetShard Shard, I
     /// <summary>Per class (folder name), in name order.</summary>
     public IReadOnlyList<DatasetClassStatus> Classes { get; init; } = [];
 
+    /// <summary>Complete flow folders (relative to the flow root) whose video is not in the dataset any more; empty when no flow root was checked.</summary>
+    public IReadOnlyList<string> FlowOrphans { get; init; } = [];
+
+    /// <summary>Features files (relative to the features root) whose video is not in the dataset any more; empty when no features root was checked.</summary>
+    public IReadOnlyList<string> FeaturesOrphans { get; init; } = [];
+
     /// <summary>Whether videos were decoded (<see cref="DatasetOutputCheckOptions.DecodeVideos"/>).</summary>
     public bool VideosDecoded { get; init; }
 

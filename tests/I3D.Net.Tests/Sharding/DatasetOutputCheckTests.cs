@@ -52,6 +52,15 @@ public sealed class DatasetOutputCheckTests : IDisposable
         report = await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = flow });
         report.IsComplete.Should().BeTrue();
         report.Flow.Should().Be(new OutputCounts(Path.GetFullPath(flow), 6, 0, 0));
+        report.FlowOrphans.Should().BeEmpty();
+
+        // A video removed from the dataset leaves an orphan folder, reported by path.
+        var removed = videos[^1];
+        File.Move(removed, _tmp.File("removed.avi"));
+        report = await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = flow });
+        report.FlowOrphans.Should().Equal(DatasetShard.Normalize(Path.ChangeExtension(Path.GetRelativePath(data, removed), null)));
+        (report.Items.Count, report.IsComplete).Should().Be((5, true));
+        File.Move(_tmp.File("removed.avi"), removed);
 
         File.WriteAllBytes(Path.Combine(folderA, $".{FlowExtractor.ImageName('x', 1)}.{Guid.NewGuid():N}.tmp"), [1]);
         report = await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = flow, Shard = new DatasetShard(DatasetShard.IndexOf(a, 3), 3) });
@@ -91,6 +100,10 @@ public sealed class DatasetOutputCheckTests : IDisposable
         report.Classes.Sum(c => c.FeaturesComplete).Should().Be(mine.Count);
         report.Flow.Should().BeNull();
         report.MissingItems.Should().HaveCount(4 - mine.Count - 1);
+        report.FeaturesOrphans.Should().BeEmpty();
+        Directory.CreateDirectory(Path.Combine(features, "walk"));
+        File.WriteAllBytes(Path.Combine(features, "walk", "gone.safetensors"), [0]);
+        (await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FeaturesRoot = features })).FeaturesOrphans.Should().Equal("walk/gone.safetensors");
     }
 
     [Fact]
