@@ -40,6 +40,7 @@ public static class DatasetOutputCheck
         var featuresRoot = options.FeaturesRoot is null ? null : Path.GetFullPath(options.FeaturesRoot);
         var featureExtensions = featuresRoot is null ? [] : FeatureExtensions(featuresRoot);
 
+        var shardCount = options.ShardCount ?? options.Shard.Count;
         var all = DatasetVideos.Find(root, flowRoot, featuresRoot);
         var videos = all.Where(v => options.Shard.Contains(Path.GetRelativePath(root, v))).ToList();
         var results = new DatasetItemStatus[videos.Count];
@@ -51,7 +52,7 @@ public static class DatasetOutputCheck
                 var video = videos[index];
                 var relative = DatasetShard.Normalize(Path.GetRelativePath(root, video));
                 var folder = Path.GetDirectoryName(relative.Replace('/', Path.DirectorySeparatorChar));
-                var item = new DatasetItemStatus(relative, string.IsNullOrEmpty(folder) ? "" : Path.GetFileName(folder), DatasetShard.IndexOf(relative, options.Shard.Count));
+                var item = new DatasetItemStatus(relative, string.IsNullOrEmpty(folder) ? "" : Path.GetFileName(folder), DatasetShard.IndexOf(relative, shardCount));
                 if (flowRoot is not null)
                 {
                     var (state, detail) = CheckFlow(flowRoot, root, video);

@@ -34,6 +34,12 @@ public sealed class DatasetOutputCheckTests : IDisposable
         report.IsComplete.Should().BeFalse();
         report.Classes.Select(c => (c.Name, c.Items)).Should().Equal(("jump", 2), ("run", 2), ("walk", 2));
         report.Classes.Sum(c => c.FlowComplete).Should().Be(mine.Count);
+        report.Items.Should().OnlyContain(i => i.Shard == 1, "without a shard count every item is in 1/1");
+        var labelled = await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = flow, ShardCount = 2 });
+        labelled.Items.Where(i => i.Flow == OutputState.Missing).Should().NotBeEmpty().And.OnlyContain(i => i.Shard == 2, "shard 2/2 has not run");
+        labelled.Items.Where(i => i.Flow == OutputState.Complete).Should().OnlyContain(i => i.Shard == 1);
+        var mismatch = () => DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { Shard = DatasetShard.Parse("1/3"), ShardCount = 2 });
+        await mismatch.Should().ThrowAsync<ArgumentException>().WithMessage("*ShardCount (2)*Shard (1/3)*");
 
         // A kill before the marker, and a marker whose folder lost an image.
         var (a, b) = (mine.Order().First(), mine.Order().Skip(1).First());
