@@ -24,7 +24,7 @@ public sealed class ShardProcessTests : IDisposable
     public void Dispose() => _tmp.Dispose();
 
     [Fact]
-    [Trait("Category", "Heavy")]   // seven worker processes, each loading libtorch: 15–20 s on a busy 2-core machine
+    [Trait("Category", "Heavy")]   // seven worker processes, each loading libtorch: 10–20 s on a busy 2-core machine
     public async Task Three_shard_processes_with_one_killed_and_rerun_give_every_video_once_identical_to_an_unsharded_run()
     {
         if (!OperatingSystem.IsLinux()) return;
