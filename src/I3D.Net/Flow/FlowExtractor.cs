@@ -80,13 +80,9 @@ public sealed partial class FlowExtractor
         var root = Path.GetFullPath(videoRoot);
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"Video root '{root}' does not exist.");
-        var extensions = new HashSet<string>(FolderPerClassAnnotations.DefaultExtensions, StringComparer.OrdinalIgnoreCase);
-        var output = Path.GetFullPath(outputDirectory);
-        var videos = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => extensions.Contains(Path.GetExtension(f)))
-            .Where(f => !IsInside(output, f))   // an output folder inside the dataset holds no videos to extract
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
+        // As every dataset job finds them (DatasetOutputCheck too); an output folder inside the dataset holds no videos.
+        var videos = DatasetVideos.Find(root, outputDirectory);
         return ExtractCoreAsync(videos, root, outputDirectory, progress, cancellationToken);
     }
 
