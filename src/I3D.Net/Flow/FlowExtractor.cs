@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using I3D.Net.Data;
 using I3D.Net.Data.Annotations;
 using I3D.Net.Data.Video;
 using I3D.Net.IO;
@@ -27,6 +28,13 @@ namespace I3D.Net.Flow;
 /// stopped; a folder without it (or made with other settings) is recomputed. Nothing is written or deleted outside
 /// the output folder: a video whose name gives no folder name (e.g. <c>...avi</c>) fails with a clear error. Videos
 /// are processed in parallel (<see cref="FlowExtractionOptions.MaxDegreeOfParallelism"/>), each on one thread.
+/// <para>
+/// Every file is written through a temporary file and a rename, and the marker last, so a process killed at any moment
+/// leaves no folder a rerun accepts as complete: the rerun deletes the folder's marker, images and leftover temporary
+/// files, and redoes it. A rerun of a finished dataset (or shard) only reads markers and writes nothing. With
+/// <see cref="FlowExtractionOptions.Shard"/>, N processes extract disjoint parts of one dataset into the same output
+/// tree (docs/scale.md).
+/// </para>
 /// </remarks>
 public sealed partial class FlowExtractor
 {
@@ -72,13 +80,9 @@ public sealed partial class FlowExtractor
         var root = Path.GetFullPath(videoRoot);
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"Video root '{root}' does not exist.");
-        var extensions = new HashSet<string>(FolderPerClassAnnotations.DefaultExtensions, StringComparer.OrdinalIgnoreCase);
-        var output = Path.GetFullPath(outputDirectory);
-        var videos = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => extensions.Contains(Path.GetExtension(f)))
-            .Where(f => !IsInside(output, f))   // an output folder inside the dataset holds no videos to extract
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
+        // As every dataset job finds them (DatasetOutputCheck too); an output folder inside the dataset holds no videos.
+        var videos = DatasetVideos.Find(root, outputDirectory);
         return ExtractCoreAsync(videos, root, outputDirectory, progress, cancellationToken);
     }
 
@@ -134,6 +138,14 @@ public sealed partial class FlowExtractor
         if (clash is not null)
             throw new ArgumentException(
                 $"Videos '{string.Join("', '", clash)}' would share the flow folder '{clash.Key}'; rename one of them.", nameof(videos));
+        // Sharding after the clash check, so every shard refuses a clashing dataset alike, whichever shard holds the pair.
+        var otherShards = 0;
+        if (!Options.Shard.IsWhole)
+        {
+            var all = videos.Count;
+            videos = videos.Where(v => Options.Shard.Contains(Path.GetRelativePath(videoRoot, v))).ToList();
+            otherShards = all - videos.Count;
+        }
         Directory.CreateDirectory(output);
 
         var extracted = new ConcurrentBag<string>();
@@ -188,7 +200,7 @@ public sealed partial class FlowExtractor
             return ValueTask.CompletedTask;
         }).ConfigureAwait(false);
 
-        return new FlowExtractionSummary(extracted.ToList(), skipped.ToList(), failed);
+        return new FlowExtractionSummary(extracted.ToList(), skipped.ToList(), failed) { InOtherShards = otherShards };
     }
 
     /// <summary>Computes and writes the flow images of one video, its settings, then its marker; returns the number of frame pairs.</summary>
@@ -200,6 +212,9 @@ public sealed partial class FlowExtractor
         File.Delete(Path.Combine(folder, DoneMarker));
         File.Delete(Path.Combine(folder, FlowSettings.FileName));
         foreach (var stale in Directory.EnumerateFiles(folder, "flow_?_*.jpg"))
+            File.Delete(stale);
+        // Temporary files of writes a killed run never renamed (AtomicFile names them ".<name>.<guid>.tmp").
+        foreach (var stale in Directory.EnumerateFiles(folder, AtomicFile.TemporaryPattern))
             File.Delete(stale);
 
         using var reader = VideoReader.Open(videoPath, Options.Reader);
@@ -269,14 +284,16 @@ public sealed partial class FlowExtractor
     /// <summary>Whether the folder is complete and was made with the same preprocessing as this run would use.</summary>
     private bool TryReadDone(string folder, FlowSettings wanted, out int pairs)
     {
-        pairs = 0;
-        var marker = Path.Combine(folder, DoneMarker);
-        if (!File.Exists(marker))
+        var (state, detail, found) = Inspect(folder);
+        pairs = found;
+        if (state != OutputState.Complete)
+        {
+            if (state == OutputState.Partial && File.Exists(Path.Combine(folder, DoneMarker)))
+                LogMarkedButIncomplete(folder, detail!);
             return false;
+        }
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(marker));
-            pairs = document.RootElement.GetProperty("framePairs").GetInt32();
             var existing = FlowSettings.TryLoad(folder);
             // Without TargetFps the rate is each video's own, so only the method and storage must match.
             var comparable = Options.TargetFps is null ? existing?.SamePreprocessing(wanted with { Fps = existing.Fps }) : existing?.SamePreprocessing(wanted);
@@ -291,6 +308,39 @@ public sealed partial class FlowExtractor
         {
             return false;   // a damaged marker or settings file: redo the video
         }
+    }
+
+    /// <summary>
+    /// Whether a flow folder is complete: its marker (with the pair count) and <see cref="FlowSettings.FileName"/> exist,
+    /// it holds that many x and y images, and no temporary file of a killed write; else partial (with why) or missing.
+    /// </summary>
+    internal static (OutputState State, string? Detail, int Pairs) Inspect(string folder)
+    {
+        if (!Directory.Exists(folder))
+            return (OutputState.Missing, null, 0);
+        var names = Directory.EnumerateFiles(folder).Select(Path.GetFileName).OfType<string>().ToList();
+        int x = names.Count(n => n.StartsWith("flow_x_", StringComparison.Ordinal) && n.EndsWith(".jpg", StringComparison.Ordinal));
+        int y = names.Count(n => n.StartsWith("flow_y_", StringComparison.Ordinal) && n.EndsWith(".jpg", StringComparison.Ordinal));
+        var temporary = names.Count(AtomicFile.IsTemporary);
+        if (!names.Contains(DoneMarker))
+            return (OutputState.Partial, $"no {DoneMarker} marker ({x} x and {y} y images, {temporary} temporary files)", 0);
+        int pairs;
+        try
+        {
+            using var marker = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, DoneMarker)));
+            pairs = marker.RootElement.GetProperty("framePairs").GetInt32();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return (OutputState.Partial, $"the {DoneMarker} marker is damaged", 0);
+        }
+        if (!names.Contains(FlowSettings.FileName))
+            return (OutputState.Partial, $"no {FlowSettings.FileName}", pairs);
+        if (x != pairs || y != pairs)
+            return (OutputState.Partial, $"the marker says {pairs} frame pairs; the folder holds {x} x and {y} y images", pairs);
+        if (temporary > 0)
+            return (OutputState.Partial, $"{temporary} temporary files left by a killed run", pairs);
+        return (OutputState.Complete, null, pairs);
     }
 
     /// <summary>Refuses a flow folder reached through a symbolic link below the output folder (it could point anywhere).</summary>
@@ -335,6 +385,9 @@ public sealed partial class FlowExtractor
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Flow in {Folder} was made with other settings (or has no flow.json); recomputing it")]
     private partial void LogSettingsChanged(string folder);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "Flow in {Folder} has its marker but is incomplete ({Reason}); recomputing it")]
+    private partial void LogMarkedButIncomplete(string folder, string reason);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Error, Message = "Flow extraction failed for {Video}: {Reason}")]
     private partial void LogUnusableName(string video, string reason);
