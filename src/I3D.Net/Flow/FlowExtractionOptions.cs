@@ -1,3 +1,4 @@
+using I3D.Net.Data;
 using I3D.Net.Data.Video;
 using static TorchSharp.torch;
 
@@ -31,6 +32,14 @@ public sealed record FlowExtractionOptions
     /// <summary>How videos are opened (the library's <see cref="VideoReader"/>: OpenCV with the FFmpeg fallback for AV1).</summary>
     public VideoReaderOptions Reader { get; init; } = VideoReaderOptions.Default;
 
+    /// <summary>
+    /// The part of the dataset this run extracts (<see cref="DatasetShard.Whole"/> by default): videos whose path
+    /// relative to the dataset root is in another shard are neither read nor written nor reported, only counted in
+    /// <see cref="FlowExtractionSummary.InOtherShards"/>. N processes with shards 1/N … N/N write disjoint folders of
+    /// the same output tree (see docs/scale.md).
+    /// </summary>
+    public DatasetShard Shard { get; init; } = DatasetShard.Whole;
+
     /// <summary>Device on which frame tensors are created for the flow method (null: CPU).</summary>
     public Device? Device { get; init; }
 
@@ -54,6 +63,7 @@ public sealed record FlowExtractionOptions
         Require(MaxDegreeOfParallelism >= 1, nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "at least 1");
         Require(TargetFps is null || (TargetFps > 0 && double.IsFinite(TargetFps.Value)), nameof(TargetFps), TargetFps, "null or a finite rate > 0");
         Require(Reader is not null, nameof(Reader), Reader, "set");
+        Require(Shard is not null, nameof(Shard), Shard, "set (DatasetShard.Whole for the whole dataset)");
         Reader?.Collect(errors);
         Require(FrameSize is null || (FrameSize.Value.Width >= 2 && FrameSize.Value.Height >= 2), nameof(FrameSize), FrameSize,
             "null or at least 2×2 pixels");

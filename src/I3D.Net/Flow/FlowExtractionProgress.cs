@@ -35,4 +35,8 @@ public sealed record FlowExtractionProgress(
 /// <param name="Skipped">Videos already complete from an earlier run.</param>
 /// <param name="Failed">Videos that failed, with the reason; they have no <c>.done</c> marker and are retried next run.</param>
 public sealed record FlowExtractionSummary(
-    IReadOnlyList<string> Extracted, IReadOnlyList<string> Skipped, IReadOnlyDictionary<string, string> Failed);
+    IReadOnlyList<string> Extracted, IReadOnlyList<string> Skipped, IReadOnlyDictionary<string, string> Failed)
+{
+    /// <summary>Videos found but left alone because they belong to other shards (<see cref="FlowExtractionOptions.Shard"/>); 0 for the whole dataset.</summary>
+    public int InOtherShards { get; init; }
+}

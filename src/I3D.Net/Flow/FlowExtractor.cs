@@ -27,6 +27,13 @@ namespace I3D.Net.Flow;
 /// stopped; a folder without it (or made with other settings) is recomputed. Nothing is written or deleted outside
 /// the output folder: a video whose name gives no folder name (e.g. <c>...avi</c>) fails with a clear error. Videos
 /// are processed in parallel (<see cref="FlowExtractionOptions.MaxDegreeOfParallelism"/>), each on one thread.
+/// <para>
+/// Every file is written through a temporary file and a rename, and the marker last, so a process killed at any moment
+/// leaves no folder a rerun accepts as complete: the rerun deletes the folder's marker, images and leftover temporary
+/// files, and redoes it. A rerun of a finished dataset (or shard) only reads markers and writes nothing. With
+/// <see cref="FlowExtractionOptions.Shard"/>, N processes extract disjoint parts of one dataset into the same output
+/// tree (docs/scale.md).
+/// </para>
 /// </remarks>
 public sealed partial class FlowExtractor
 {
@@ -134,6 +141,14 @@ public sealed partial class FlowExtractor
         if (clash is not null)
             throw new ArgumentException(
                 $"Videos '{string.Join("', '", clash)}' would share the flow folder '{clash.Key}'; rename one of them.", nameof(videos));
+        // Sharding after the clash check, so every shard refuses a clashing dataset alike, whichever shard holds the pair.
+        var otherShards = 0;
+        if (!Options.Shard.IsWhole)
+        {
+            var all = videos.Count;
+            videos = videos.Where(v => Options.Shard.Contains(Path.GetRelativePath(videoRoot, v))).ToList();
+            otherShards = all - videos.Count;
+        }
         Directory.CreateDirectory(output);
 
         var extracted = new ConcurrentBag<string>();
@@ -188,7 +203,7 @@ public sealed partial class FlowExtractor
             return ValueTask.CompletedTask;
         }).ConfigureAwait(false);
 
-        return new FlowExtractionSummary(extracted.ToList(), skipped.ToList(), failed);
+        return new FlowExtractionSummary(extracted.ToList(), skipped.ToList(), failed) { InOtherShards = otherShards };
     }
 
     /// <summary>Computes and writes the flow images of one video, its settings, then its marker; returns the number of frame pairs.</summary>
@@ -200,6 +215,9 @@ public sealed partial class FlowExtractor
         File.Delete(Path.Combine(folder, DoneMarker));
         File.Delete(Path.Combine(folder, FlowSettings.FileName));
         foreach (var stale in Directory.EnumerateFiles(folder, "flow_?_*.jpg"))
+            File.Delete(stale);
+        // Temporary files of writes a killed run never renamed (AtomicFile names them ".<name>.<guid>.tmp").
+        foreach (var stale in Directory.EnumerateFiles(folder, AtomicFile.TemporaryPattern))
             File.Delete(stale);
 
         using var reader = VideoReader.Open(videoPath, Options.Reader);

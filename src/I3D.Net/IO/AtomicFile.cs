@@ -8,6 +8,13 @@ namespace I3D.Net.IO;
 /// </summary>
 internal static class AtomicFile
 {
+    /// <summary>The search pattern of the temporary files <see cref="Write"/> creates (left behind only by a killed process).</summary>
+    public const string TemporaryPattern = ".*.tmp";
+
+    /// <summary>Whether <paramref name="fileName"/> (a name, not a path) is one of the temporary files <see cref="Write"/> creates.</summary>
+    public static bool IsTemporary(string fileName) =>
+        fileName.StartsWith('.') && fileName.EndsWith(".tmp", StringComparison.Ordinal);
+
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>Writes <paramref name="contents"/> as UTF-8 (no BOM, as <see cref="File.WriteAllText(string, string?)"/>), creating the folder if needed.</summary>
