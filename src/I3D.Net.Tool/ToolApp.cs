@@ -19,6 +19,7 @@ internal static class ToolApp
     private static void Configure(IConfigurator config, ToolEnvironment environment)
     {
         config.SetApplicationName("i3d");
+        config.UseStrictParsing();   // an unknown option is an error, not a remaining argument
         config.SetApplicationVersion(typeof(ToolApp).Assembly.GetName().Version?.ToString(3) ?? "0");
         config.ConfigureConsole(environment.Out);
         config.SetExceptionHandler((exception, _) => HandleException(exception, environment));

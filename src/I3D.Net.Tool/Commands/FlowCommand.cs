@@ -74,12 +74,12 @@ internal sealed class FlowCommand(ToolEnvironment environment) : AsyncCommand<Fl
             ? new FarnebackOpticalFlow()
             : new TvL1OpticalFlow(settings.TvL1 == "fast" ? TvL1OpticalFlowOptions.Fast : new TvL1OpticalFlowOptions());
         ShardOption.TryParse(settings.Shard, out var shard);
-        var options = ShardOption.Apply(new FlowExtractionOptions { MaxDegreeOfParallelism = settings.Parallel, Device = device, TargetFps = settings.Fps }, shard);
+        var options = new FlowExtractionOptions { MaxDegreeOfParallelism = settings.Parallel, Device = device, TargetFps = settings.Fps, Shard = shard };
         var extractor = new FlowExtractor(method, options);
         var output = Path.GetFullPath(settings.Out);
         if (!settings.Json)
             environment.Out.WriteLine($"{extractor.Settings} on {(settings.Method == "tvl1" ? device.type.ToString().ToLowerInvariant() : "cpu")}: "
-                + $"{settings.Videos} -> {output}{(shard is null ? "" : $" (shard {settings.Shard})")}");
+                + $"{settings.Videos} -> {output}{(shard.IsWhole ? "" : $" (shard {shard})")}");
         var watch = Stopwatch.StartNew();
         var pairs = 0L;
         var summary = await ProgressBar.RunAsync(environment, "flow", async report =>
@@ -98,13 +98,13 @@ internal sealed class FlowCommand(ToolEnvironment environment) : AsyncCommand<Fl
         var seconds = watch.Elapsed.TotalSeconds;
         if (settings.Json)
             Json.Write(environment, new FlowJson(output, summary.Extracted.Order(StringComparer.Ordinal).ToArray(), summary.Skipped.Order(StringComparer.Ordinal).ToArray(),
-                summary.Failed.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value), pairs, seconds));
+                summary.Failed.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value), summary.InOtherShards, shard.ToString(), pairs, seconds));
         else
             environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"flow: {summary.Extracted.Count} extracted ({pairs} pairs), {summary.Skipped.Count} skipped (already complete), {summary.Failed.Count} failed in {seconds:F1} s"));
+                $"flow: {summary.Extracted.Count} extracted ({pairs} pairs), {summary.Skipped.Count} skipped (already complete), {summary.Failed.Count} failed{(shard.IsWhole ? "" : $", {summary.InOtherShards} in other shards")} in {seconds:F1} s"));
         return summary.Failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private sealed record FlowJson(string Output, IReadOnlyList<string> Extracted, IReadOnlyList<string> Skipped, IReadOnlyDictionary<string, string> Failed,
-        long FramePairs, double Seconds);
+        int InOtherShards, string Shard, long FramePairs, double Seconds);
 }

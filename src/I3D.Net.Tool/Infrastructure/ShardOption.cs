@@ -1,25 +1,23 @@
-using I3D.Net.Flow;
+using I3D.Net.Data;
 
 namespace I3D.Net.Tool;
 
-/// <summary><c>--shard K/N</c>.</summary>
+/// <summary><c>--shard K/N</c>, parsed by <see cref="DatasetShard.Parse(string)"/>.</summary>
 internal static class ShardOption
 {
-    /// <summary>Parses <paramref name="text"/>; returns the error message, or null when it is valid (or absent).</summary>
-    public static string? TryParse(string? text, out (int Index, int Count)? shard)
+    /// <summary>Parses <paramref name="text"/> (null: the whole dataset); returns the error message, or null when it is valid.</summary>
+    public static string? TryParse(string? text, out DatasetShard shard)
     {
-        shard = null;
+        shard = DatasetShard.Whole;
         if (text is null) return null;
-        var parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], out var k) && int.TryParse(parts[1], out var n) && n >= 1 && k >= 1 && k <= n)
+        try
         {
-            shard = (k, n);
+            shard = DatasetShard.Parse(text);
             return null;
         }
-        return $"--shard must be K/N with 1 <= K <= N (e.g. 3/8); found '{text}'.";
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            return $"--shard: {e.Message}";
+        }
     }
-
-    /// <summary>The options with the shard set.</summary>
-    public static FlowExtractionOptions Apply(FlowExtractionOptions options, (int Index, int Count)? shard) =>
-        shard is null ? options : throw new UsageException("--shard needs the library's dataset sharding, which this build lacks.");
 }
