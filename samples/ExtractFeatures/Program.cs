@@ -8,6 +8,7 @@ using I3D.Net.Data.Sampling;
 using I3D.Net.Data.Transforms;
 using I3D.Net.Data.Video;
 using I3D.Net.Flow;
+using I3D.Net.Inference;
 using I3D.Net.Models;
 using I3D.Net.Runtime;
 using I3D.Net.Samples;
@@ -59,7 +60,7 @@ root.SetAction(async (parse, ct) =>
         return 2;
     }
 
-    using var loaded = ModelFiles.Load(parse.GetRequiredValue(weights));
+    using var loaded = I3DModelFile.Load(parse.GetRequiredValue(weights));
     var useFlow = loaded.TwoStream is not null ? parse.GetValue(stream) == "flow" : !loaded.ReadsRgb;
     InceptionI3D model = loaded.TwoStream is { } two ? (useFlow ? two.Flow : two.Rgb) : loaded.SingleStream!;
     model.to(target).eval();
@@ -83,7 +84,7 @@ root.SetAction(async (parse, ct) =>
             {
                 // The flow stream reads flow: computed here with the library's TV-L1 into a temporary flow folder.
                 temporary = Directory.CreateTempSubdirectory("i3d-features-").FullName;
-                FlowFolders.WriteFlowFolder(video, Path.Combine(temporary, "flow"), method, target);
+                FlowFolderWriter.Write(video, Path.Combine(temporary, "flow"), method, target);
                 reader = VideoReader.OpenFlow(Path.Combine(temporary, "flow"));
             }
             else
