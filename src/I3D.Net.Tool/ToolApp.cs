@@ -37,6 +37,10 @@ internal static class ToolApp
             .WithDescription("Extract optical flow (TV-L1 or Farneback) for a video or a dataset tree into flow_x_/flow_y_ JPEG folders; resumable.")
             .WithExample("flow", "videos/", "flow/")
             .WithExample("flow", "videos/", "flow/", "--method", "farneback", "--shard", "3/8");
+        config.AddCommand<FeaturesCommand>("features")
+            .WithDescription("Extract endpoint features (e.g. Mixed_5c, 1024 per clip) of every video of a dataset to .npy or .safetensors, per video or per window; resumable.")
+            .WithExample("features", "videos/", "features/", "--pretrained", "kinetics400-rgb-imagenet")
+            .WithExample("features", "videos/", "features/", "--model", "model.safetensors", "--window", "16", "--stride", "8", "--format", "safetensors", "--shard", "2/4");
         config.AddCommand<ExportCommand>("export")
             .WithDescription("Export a model to ONNX (I3D.Net.Onnx): logits or features, BatchNorm folded.")
             .WithExample("export", "i3d.onnx", "--pretrained", "kinetics400-rgb-imagenet")
