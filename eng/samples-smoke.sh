@@ -3,7 +3,7 @@
 # wrote. Needs the Release build of the solution (./build.sh test builds it first). Prints "samples-smoke: passed".
 #   1. I3D.Net.Demo: 2 classes, 1 epoch, Farneback flow -> metrics, confusion matrix, PNG, safetensors, a classified video
 #   2. Classify: the demo's new video with the demo's weights -> a top-2 list with the demo's class names
-#   3. ExtractFeatures: sliding windows -> .safetensors and .npy of [3, 1024] float32
+#   3. ExtractFeatures: sliding windows -> .npy of [3, 1024] float32 and .safetensors; a rerun skips the video
 #   4. ComputeFlow: Farneback on the dataset's videos -> flow folders; a second run skips them all
 #   5. Hosted: one epoch through the generic host, options bound from the command line
 #   6. FineTune: one epoch on the demo's path/label lists, then --resume to a second epoch
@@ -42,14 +42,20 @@ expect "$out" 'top-2 of 2 classes' "Classify printed no top-2"
 expect "$out" '1\. (move_left|move_right) ' "Classify printed no class name"
 say "Classify: top-2 with class names"
 
-# 3. ExtractFeatures: 15 frames, windows of 8 every 4 -> 3 windows of 1024 float32 (12,288 bytes after the .npy header).
-out=$(dotnet "$(bin ExtractFeatures)" "$video" --weights "$work/demo/two-stream-i3d.safetensors" --frames 8 --stride 4 --mode sliding \
-  --short-side 40 --crop 32 --out "$work/features" 2>&1) || { echo "$out"; fail "ExtractFeatures failed"; }
-expect "$out" '3 window\(s\) x 1024 features' "ExtractFeatures did not report 3 x 1024 features"
+# 3. ExtractFeatures on a folder holding the new video: 15 frames, windows of 8 every 4 -> 3 windows of 1024 float32
+#    (12,288 bytes after the .npy header), then the same as .safetensors, and a rerun that finds the file done.
 name=$(basename "$video" .mp4)
+mkdir -p "$work/one" && cp "$video" "$work/one/"
+features() { dotnet "$(bin ExtractFeatures)" "$work/one" --weights "$work/demo/two-stream-i3d.safetensors" --frames 8 --stride 4 --mode sliding \
+  --short-side 40 --crop 32 "$@" 2>&1; }
+out=$(features --out "$work/features") || { echo "$out"; fail "ExtractFeatures failed"; }
+expect "$out" 'Extracted, 3 window\(s\)' "ExtractFeatures did not report 3 windows"
 [[ $(stat -c %s "$work/features/$name.npy") -eq $((128 + 3 * 1024 * 4)) ]] || fail "$name.npy does not hold [3, 1024] float32"
-[[ -s "$work/features/$name.safetensors" ]] || fail "no $name.safetensors"
-say "ExtractFeatures: [3, 1024] to .safetensors and .npy"
+out=$(features --out "$work/features-st" --format SafeTensors) || { echo "$out"; fail "ExtractFeatures (safetensors) failed"; }
+[[ -s "$work/features-st/$name.safetensors" ]] || fail "no $name.safetensors"
+out=$(features --out "$work/features") || { echo "$out"; fail "ExtractFeatures (rerun) failed"; }
+expect "$out" '0 extracted, 1 already done' "ExtractFeatures' rerun did not skip the finished video"
+say "ExtractFeatures: [3, 1024] to .npy and .safetensors, resumable"
 
 # 4. ComputeFlow, twice: the second run finds every folder complete.
 out=$(dotnet "$(bin ComputeFlow)" "$work/demo/data/move_left" --out "$work/flow" --method farneback 2>&1) || { echo "$out"; fail "ComputeFlow failed"; }
