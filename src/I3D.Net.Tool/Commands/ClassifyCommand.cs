@@ -123,7 +123,7 @@ internal sealed class ClassifyCommand(ToolEnvironment environment) : AsyncComman
         using var classifier = Open(settings, cancellationToken);
         var model = new ModelJson(Kind(classifier), classifier.ClassNames.Count, settings.Model ?? settings.Pretrained!, classifier.Device.type.ToString().ToLowerInvariant());
         if (!settings.Json)
-            environment.Out.WriteLine($"model: {model.Kind} I3D, {model.Classes} classes, from '{model.Source}' on {model.Device}");
+            environment.WriteLine($"model: {model.Kind} I3D, {model.Classes} classes, from '{model.Source}' on {model.Device}");
         var results = new List<VideoJson>();
         var failed = 0;
         foreach (var video in settings.Videos)
@@ -167,7 +167,7 @@ internal sealed class ClassifyCommand(ToolEnvironment environment) : AsyncComman
         };
         if (!settings.Json)
         {
-            environment.Out.WriteLine($"{Path.GetFileName(video)}: top-{prediction.Top.Count} of {classifier.ClassNames.Count} classes "
+            environment.WriteLine($"{Path.GetFileName(video)}: top-{prediction.Top.Count} of {classifier.ClassNames.Count} classes "
                 + $"({prediction.Clips.Count} clip(s) of {prediction.Clips[0].Frames.Count} frames x {prediction.Crops} crop(s))");
             environment.Out.Write(ScoreTable(prediction.Top));
         }
@@ -183,7 +183,7 @@ internal sealed class ClassifyCommand(ToolEnvironment environment) : AsyncComman
             windows.Select(w => new WindowJson(w.Start.TotalSeconds, w.End.TotalSeconds, w.Top.Select(ScoreJson.From).ToArray())).ToArray(), null);
         if (!settings.Json)
         {
-            environment.Out.WriteLine($"{Path.GetFileName(video)}: {windows.Count} window(s) of {settings.Window.ToString(CultureInfo.InvariantCulture)} s");
+            environment.WriteLine($"{Path.GetFileName(video)}: {windows.Count} window(s) of {settings.Window.ToString(CultureInfo.InvariantCulture)} s");
             var table = new Table().AddColumns("start", "end", "class", "probability");
             foreach (var w in windows)
                 table.AddRow(Seconds(w.Start), Seconds(w.End), Markup.Escape(w.Best.Name), Percent(w.Best.Probability));

@@ -94,7 +94,7 @@ internal sealed class ExportCommand(ToolEnvironment environment) : AsyncCommand<
                 OnnxExport.Export(one, output, options);
                 break;
         }
-        environment.Out.WriteLine($"exported {Markup.Escape(source)} ({module.GetType().Name}, output '{options.Endpoint}', clips {settings.Frames}x{settings.Size}x{settings.Size}) "
+        environment.WriteLine($"exported {source} ({module.GetType().Name}, output '{options.Endpoint}', clips {settings.Frames}x{settings.Size}x{settings.Size}) "
             + $"to {output} ({new FileInfo(output).Length / 1e6:F1} MB)");
         return ExitCodes.Ok;
     }

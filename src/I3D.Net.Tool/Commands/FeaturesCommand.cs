@@ -139,7 +139,7 @@ internal sealed class FeaturesCommand(ToolEnvironment environment) : AsyncComman
         var extractor = new FeatureExtractor(model, options, new TvL1OpticalFlow(settings.TvL1 == "fast" ? TvL1OpticalFlowOptions.Fast : new TvL1OpticalFlowOptions()));
         var output = Path.GetFullPath(settings.Out);
         if (!settings.Json)
-            environment.Out.WriteLine($"features: {options.Endpoint} ({options.Pooling.ToString().ToLowerInvariant()} pooling) of {description}, "
+            environment.WriteLine($"features: {options.Endpoint} ({options.Pooling.ToString().ToLowerInvariant()} pooling) of {description}, "
                 + $"{(options.Windowing == FeatureWindowing.PerVideo ? $"one clip of {options.Frames} frames per video" : $"windows of {options.Frames} frames every {options.Stride}")}: "
                 + $"{settings.Videos} -> {output}{(options.Shard.IsWhole ? "" : $" (shard {options.Shard})")}");
         var watch = Stopwatch.StartNew();
@@ -164,7 +164,7 @@ internal sealed class FeaturesCommand(ToolEnvironment environment) : AsyncComman
             Json.Write(environment, new FeaturesJson(output, summary.Extracted.Order(StringComparer.Ordinal).ToArray(), summary.Skipped.Order(StringComparer.Ordinal).ToArray(),
                 summary.Failed.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value), summary.InOtherShards, options.Shard.ToString(), seconds));
         else
-            environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            environment.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"features: {summary.Extracted.Count} extracted, {summary.Skipped.Count} skipped (already complete), {summary.Failed.Count} failed"
                 + $"{(options.Shard.IsWhole ? "" : $", {summary.InOtherShards} in other shards")} in {seconds:F1} s"));
         return summary.Failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;

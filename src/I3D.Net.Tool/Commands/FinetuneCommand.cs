@@ -163,12 +163,12 @@ internal sealed class FinetuneCommand(ToolEnvironment environment) : AsyncComman
             val = val?.WithFlowRoot(flows);
         }
         var classes = train.Classes;
-        environment.Out.WriteLine($"data: {train.Count} training and {val?.Count ?? 0} validation videos, {classes.Count} classes; {settings.Modality}");
+        environment.WriteLine($"data: {train.Count} training and {val?.Count ?? 0} validation videos, {classes.Count} classes; {settings.Modality}");
 
         manual_seed(settings.Seed);
         var (module, adapter, description) = await CreateModelAsync(settings, classes.Count, cancellationToken);
         using var _ = module;
-        environment.Out.WriteLine($"model: {description}; on {target.type.ToString().ToLowerInvariant()}");
+        environment.WriteLine($"model: {description}; on {target.type.ToString().ToLowerInvariant()}");
 
         var workers = settings.Workers ?? Math.Max(1, Environment.ProcessorCount - 1);
         var shortSide = Math.Max(settings.Crop, settings.Crop * 8 / 7);   // 256 for a 224 crop, as I3D
@@ -206,21 +206,21 @@ internal sealed class FinetuneCommand(ToolEnvironment environment) : AsyncComman
         var result = await ProgressBar.RunAsync(environment, "finetune", report =>
             trainer.FitAsync(trainLoader, valLoader, options, new InlineProgress<TrainingProgress>(p =>
                 report(p.Timing.Done, p.Timing.Total, string.Create(CultureInfo.InvariantCulture, $"epoch {p.Epoch + 1}/{p.Epochs}, loss {p.Loss:F4}"))), cancellationToken));
-        if (result.ResumedFrom is { } from) environment.Out.WriteLine($"resumed from {from}");
+        if (result.ResumedFrom is { } from) environment.WriteLine($"resumed from {from}");
         result.History.SaveCsv(Path.Combine(outDir, "history.csv"));
-        environment.Out.WriteLine($"{result.StopReason} after {result.EpochsCompleted} epoch(s), {result.Steps} steps; last checkpoint {result.LastCheckpoint}"
+        environment.WriteLine($"{result.StopReason} after {result.EpochsCompleted} epoch(s), {result.Steps} steps; last checkpoint {result.LastCheckpoint}"
             + (result.BestCheckpoint is { } best ? $", best {best}" : ""));
         if (valLoader is not null && (result.BestCheckpoint ?? result.LastCheckpoint) is { } chosen)
         {
             new CheckpointStore(outDir).LoadWeights(chosen, module);
             var m = await trainer.EvaluateAsync(valLoader, options, cancellationToken);
-            environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            environment.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"validation ({m.SampleCount} videos): top-1 {m.Top1:P1}, top-5 {m.Top5:P1}, mean class accuracy {m.MeanClassAccuracy:P1}"));
         }
         var exported = Path.Combine(outDir, "model.safetensors");
         Checkpoints.Save(module, exported, classes.Names);
         classes.Save(Path.Combine(outDir, "class_map.json"));
-        environment.Out.WriteLine($"weights: {exported} ('i3d classify --model' reads it)");
+        environment.WriteLine($"weights: {exported} ('i3d classify --model' reads it)");
         return ExitCodes.Ok;
     }
 
@@ -254,7 +254,7 @@ internal sealed class FinetuneCommand(ToolEnvironment environment) : AsyncComman
     private LoadedI3DModel FromKinetics(string path, int numClasses)
     {
         var loaded = I3DModelFile.Load(path);
-        environment.Out.WriteLine($"loaded {loaded.Description}; replacing its {loaded.NumClasses}-class logits with {numClasses} classes");
+        environment.WriteLine($"loaded {loaded.Description}; replacing its {loaded.NumClasses}-class logits with {numClasses} classes");
         loaded.TwoStream?.ReplaceLogits(numClasses);
         loaded.SingleStream?.ReplaceLogits(numClasses);
         return loaded;
@@ -264,7 +264,7 @@ internal sealed class FinetuneCommand(ToolEnvironment environment) : AsyncComman
     private sealed class EpochLines(ToolEnvironment environment) : ITrainingCallback
     {
         public void OnEpochEnd(EpochEndContext context) =>
-            environment.Out.WriteLine($"epoch {context.Record.Epoch + 1}: " + string.Join(", ", context.Record.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            environment.WriteLine($"epoch {context.Record.Epoch + 1}: " + string.Join(", ", context.Record.Metrics.OrderBy(kv => kv.Key, StringComparer.Ordinal)
                 .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:G4}"))));
     }
 }

@@ -78,7 +78,7 @@ internal sealed class FlowCommand(ToolEnvironment environment) : AsyncCommand<Fl
         var extractor = new FlowExtractor(method, options);
         var output = Path.GetFullPath(settings.Out);
         if (!settings.Json)
-            environment.Out.WriteLine($"{extractor.Settings} on {(settings.Method == "tvl1" ? device.type.ToString().ToLowerInvariant() : "cpu")}: "
+            environment.WriteLine($"{extractor.Settings} on {(settings.Method == "tvl1" ? device.type.ToString().ToLowerInvariant() : "cpu")}: "
                 + $"{settings.Videos} -> {output}{(shard.IsWhole ? "" : $" (shard {shard})")}");
         var watch = Stopwatch.StartNew();
         var pairs = 0L;
@@ -100,7 +100,7 @@ internal sealed class FlowCommand(ToolEnvironment environment) : AsyncCommand<Fl
             Json.Write(environment, new FlowJson(output, summary.Extracted.Order(StringComparer.Ordinal).ToArray(), summary.Skipped.Order(StringComparer.Ordinal).ToArray(),
                 summary.Failed.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value), summary.InOtherShards, shard.ToString(), pairs, seconds));
         else
-            environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            environment.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"flow: {summary.Extracted.Count} extracted ({pairs} pairs), {summary.Skipped.Count} skipped (already complete), {summary.Failed.Count} failed{(shard.IsWhole ? "" : $", {summary.InOtherShards} in other shards")} in {seconds:F1} s"));
         return summary.Failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }

@@ -69,7 +69,7 @@ internal sealed class WeightsListCommand(ToolEnvironment environment) : Command<
             table.AddRow(Markup.Escape(r.Name + (r.Alias is null ? "" : $" ({r.Alias})")), r.Classes.ToString(CultureInfo.InvariantCulture), r.Inputs,
                 r.Top1 is { } t ? string.Create(CultureInfo.InvariantCulture, $"{t:F1} %") : "", r.Cached ? "yes" : "no");
         environment.Out.Write(table);
-        environment.Out.WriteLine($"cache: {cache}");
+        environment.WriteLine($"cache: {cache}");
         return ExitCodes.Ok;
     }
 
@@ -91,7 +91,7 @@ internal sealed class WeightsDownloadCommand(ToolEnvironment environment) : Asyn
             return await Resolve(weights, cache, allowDownload: true, progress, cancellationToken);
         });
         foreach (var file in files)
-            environment.Out.WriteLine($"{weights.Name}: {file}");
+            environment.WriteLine($"{weights.Name}: {file}");
         return ExitCodes.Ok;
     }
 
@@ -126,7 +126,7 @@ internal sealed class WeightsVerifyCommand(ToolEnvironment environment) : AsyncC
             try
             {
                 var checkedFiles = await Task.Run(() => Verify(stream, cache, cancellationToken), cancellationToken);
-                environment.Out.WriteLine($"{stream.Name}: ok ({checkedFiles})");
+                environment.WriteLine($"{stream.Name}: ok ({checkedFiles})");
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException or IOException)
             {
@@ -207,7 +207,7 @@ internal sealed class WeightsPathCommand(ToolEnvironment environment) : Command<
 {
     public override int Execute(CommandContext context, WeightsSettings settings, CancellationToken cancellationToken)
     {
-        environment.Json.WriteLine(settings.CacheFolder);
+        environment.WriteLine(settings.CacheFolder);
         return ExitCodes.Ok;
     }
 }

@@ -12,12 +12,14 @@ internal static class Json
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // Paths and class names as they are ('+', '&', quotes unescaped): the output goes to scripts, not into HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Writes <paramref name="value"/> as one JSON document followed by a newline.</summary>
     public static void Write<T>(ToolEnvironment environment, T value)
     {
-        environment.Json.WriteLine(JsonSerializer.Serialize(value, Options));
-        environment.Json.Flush();
+        environment.Text.WriteLine(JsonSerializer.Serialize(value, Options));
+        environment.Text.Flush();
     }
 }

@@ -3,17 +3,20 @@ using Spectre.Console;
 namespace I3D.Net.Tool;
 
 /// <summary>Where a command writes: results on <see cref="Out"/>, errors on <see cref="Error"/>, progress bars on <see cref="Progress"/>.</summary>
-/// <param name="Out">Results for people: tables and lines (stdout).</param>
-/// <param name="Json">Results for scripts (<c>--json</c>): raw text, never wrapped or coloured (stdout).</param>
+/// <param name="Out">Tables for people (stdout).</param>
+/// <param name="Text">Lines and <c>--json</c> documents: raw text, never wrapped or coloured (stdout, the same writer as <paramref name="Out"/>'s).</param>
 /// <param name="Error">One line per error (stderr).</param>
 /// <param name="Progress">Progress bars (stderr), or null when stderr is not a terminal (logs and tests stay clean).</param>
-internal sealed record ToolEnvironment(IAnsiConsole Out, TextWriter Json, TextWriter Error, IAnsiConsole? Progress)
+internal sealed record ToolEnvironment(IAnsiConsole Out, TextWriter Text, TextWriter Error, IAnsiConsole? Progress)
 {
     /// <summary>The process's console: stdout for results, stderr for errors and progress.</summary>
     public static ToolEnvironment FromConsole()
     {
         var progress = Console.IsErrorRedirected ? null : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        return new ToolEnvironment(AnsiConsole.Console, Console.Out, Console.Error, progress);
+        var output = AnsiConsole.Console;
+        if (Console.IsOutputRedirected)
+            output.Profile.Width = 160;   // a file or a pipe has no width: keep table rows on one line
+        return new ToolEnvironment(output, Console.Out, Console.Error, progress);
     }
 
     /// <summary>Everything into <paramref name="output"/> and <paramref name="error"/>, without colours, 200 columns wide, no progress bars (tests).</summary>
@@ -29,6 +32,9 @@ internal sealed record ToolEnvironment(IAnsiConsole Out, TextWriter Json, TextWr
         console.Profile.Width = 200;
         return new ToolEnvironment(console, output, error, null);
     }
+
+    /// <summary>Writes one line of results to <see cref="Text"/>.</summary>
+    public void WriteLine(string line) => Text.WriteLine(line);
 
     /// <summary>Writes <c>i3d: error: …</c> on one line (newlines in the message are joined) to <see cref="Error"/>.</summary>
     public void WriteError(string message) =>
