@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using I3D.Net.Data;
 using I3D.Net.Data.Annotations;
 using I3D.Net.Data.Video;
 using I3D.Net.IO;
@@ -287,14 +288,16 @@ public sealed partial class FlowExtractor
     /// <summary>Whether the folder is complete and was made with the same preprocessing as this run would use.</summary>
     private bool TryReadDone(string folder, FlowSettings wanted, out int pairs)
     {
-        pairs = 0;
-        var marker = Path.Combine(folder, DoneMarker);
-        if (!File.Exists(marker))
+        var (state, detail, found) = Inspect(folder);
+        pairs = found;
+        if (state != OutputState.Complete)
+        {
+            if (state == OutputState.Partial && File.Exists(Path.Combine(folder, DoneMarker)))
+                LogMarkedButIncomplete(folder, detail!);
             return false;
+        }
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(marker));
-            pairs = document.RootElement.GetProperty("framePairs").GetInt32();
             var existing = FlowSettings.TryLoad(folder);
             // Without TargetFps the rate is each video's own, so only the method and storage must match.
             var comparable = Options.TargetFps is null ? existing?.SamePreprocessing(wanted with { Fps = existing.Fps }) : existing?.SamePreprocessing(wanted);
@@ -309,6 +312,39 @@ public sealed partial class FlowExtractor
         {
             return false;   // a damaged marker or settings file: redo the video
         }
+    }
+
+    /// <summary>
+    /// Whether a flow folder is complete: its marker (with the pair count) and <see cref="FlowSettings.FileName"/> exist,
+    /// it holds that many x and y images, and no temporary file of a killed write; else partial (with why) or missing.
+    /// </summary>
+    internal static (OutputState State, string? Detail, int Pairs) Inspect(string folder)
+    {
+        if (!Directory.Exists(folder))
+            return (OutputState.Missing, null, 0);
+        var names = Directory.EnumerateFiles(folder).Select(Path.GetFileName).OfType<string>().ToList();
+        int x = names.Count(n => n.StartsWith("flow_x_", StringComparison.Ordinal) && n.EndsWith(".jpg", StringComparison.Ordinal));
+        int y = names.Count(n => n.StartsWith("flow_y_", StringComparison.Ordinal) && n.EndsWith(".jpg", StringComparison.Ordinal));
+        var temporary = names.Count(AtomicFile.IsTemporary);
+        if (!names.Contains(DoneMarker))
+            return (OutputState.Partial, $"no {DoneMarker} marker ({x} x and {y} y images, {temporary} temporary files)", 0);
+        int pairs;
+        try
+        {
+            using var marker = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, DoneMarker)));
+            pairs = marker.RootElement.GetProperty("framePairs").GetInt32();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return (OutputState.Partial, $"the {DoneMarker} marker is damaged", 0);
+        }
+        if (!names.Contains(FlowSettings.FileName))
+            return (OutputState.Partial, $"no {FlowSettings.FileName}", pairs);
+        if (x != pairs || y != pairs)
+            return (OutputState.Partial, $"the marker says {pairs} frame pairs; the folder holds {x} x and {y} y images", pairs);
+        if (temporary > 0)
+            return (OutputState.Partial, $"{temporary} temporary files left by a killed run", pairs);
+        return (OutputState.Complete, null, pairs);
     }
 
     /// <summary>Refuses a flow folder reached through a symbolic link below the output folder (it could point anywhere).</summary>
@@ -353,6 +389,9 @@ public sealed partial class FlowExtractor
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Flow in {Folder} was made with other settings (or has no flow.json); recomputing it")]
     private partial void LogSettingsChanged(string folder);
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "Flow in {Folder} has its marker but is incomplete ({Reason}); recomputing it")]
+    private partial void LogMarkedButIncomplete(string folder, string reason);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Error, Message = "Flow extraction failed for {Video}: {Reason}")]
     private partial void LogUnusableName(string video, string reason);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using I3D.Net.Data;
 using I3D.Net.Data.Annotations;
 using I3D.Net.Data.Sampling;
 using I3D.Net.Data.Transforms;
@@ -84,7 +85,10 @@ public sealed partial class FeatureExtractor
     public bool ReadsFlow => _model.InChannels == 2;
 
     /// <summary>The file extension of the output files, <c>.npy</c> or <c>.safetensors</c>.</summary>
-    public string Extension => Options.Format == FeatureFileFormat.Npy ? ".npy" : ".safetensors";
+    public string Extension => ExtensionOf(Options.Format);
+
+    /// <summary>The file extension of <paramref name="format"/>: <c>.npy</c> or <c>.safetensors</c>.</summary>
+    public static string ExtensionOf(FeatureFileFormat format) => format == FeatureFileFormat.Npy ? ".npy" : ".safetensors";
 
     /// <summary>The features file of <paramref name="videoPath"/> under <paramref name="outputDirectory"/>, mirroring its place under <paramref name="videoRoot"/>.</summary>
     /// <exception cref="ArgumentException">As <see cref="FlowLayout.FolderFor"/>: the video is outside the root or its name gives no file name.</exception>
@@ -113,13 +117,7 @@ public sealed partial class FeatureExtractor
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"Video root '{root}' does not exist.");
         var output = Path.GetFullPath(outputDirectory);
-        var extensions = new HashSet<string>(FolderPerClassAnnotations.DefaultExtensions, StringComparer.OrdinalIgnoreCase);
-        var prefix = output.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        var videos = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => extensions.Contains(Path.GetExtension(f)))
-            .Where(f => !f.StartsWith(prefix, StringComparison.Ordinal))   // an output folder inside the dataset holds no videos
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        var videos = DatasetVideos.Find(root, output);   // an output folder inside the dataset holds no videos
 
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         var unusable = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -78,6 +78,10 @@ public sealed class ShardProcessTests : IDisposable
                 $"a folder with a .done marker must be complete {because}");
         }
 
+        var afterKill = await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = output });
+        afterKill.Items.Should().HaveCount(15);
+        afterKill.Items.Where(i => DatasetShard.IndexOf(i.RelativePath, 3) != victim).Should().OnlyContain(i => i.Flow == OutputState.Complete, $"the other shards finished {because}");
+
         using (var rerun = Start(data, output, $"{victim}/3"))
         {
             var (code, text) = await rerun.FinishAsync();
@@ -90,6 +94,9 @@ public sealed class ShardProcessTests : IDisposable
                 extracted.Should().BeGreaterThan(0, $"the killed shard had videos left {because}");
         }
         ShardTestData.Contents(output).Should().Equal(expected, $"the union is the unsharded output, nothing partial or temporary left {because}");
+
+        var checkedAll = await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = output });
+        (checkedAll.IsComplete, checkedAll.Flow!.Complete).Should().Be((true, 15), because);
 
         // A finished shard, rerun, writes nothing.
         var before = ShardTestData.Snapshot(output);
