@@ -41,6 +41,10 @@ internal static class ToolApp
             .WithDescription("Extract endpoint features (e.g. Mixed_5c, 1024 per clip) of every video of a dataset to .npy or .safetensors, per video or per window; resumable.")
             .WithExample("features", "videos/", "features/", "--pretrained", "kinetics400-rgb-imagenet")
             .WithExample("features", "videos/", "features/", "--model", "model.safetensors", "--window", "16", "--stride", "8", "--format", "safetensors", "--shard", "2/4");
+        config.AddCommand<CheckDatasetCommand>("check-dataset")
+            .WithDescription("Report which items of a dataset have complete, partial or missing flow and features (after the shards ran); exit code 1 unless all are complete.")
+            .WithExample("check-dataset", "videos/", "--flow", "flow/", "--features", "features/")
+            .WithExample("check-dataset", "videos/", "--flow", "flow/", "--shard", "3/8", "--json");
         config.AddCommand<ExportCommand>("export")
             .WithDescription("Export a model to ONNX (I3D.Net.Onnx): logits or features, BatchNorm folded.")
             .WithExample("export", "i3d.onnx", "--pretrained", "kinetics400-rgb-imagenet")

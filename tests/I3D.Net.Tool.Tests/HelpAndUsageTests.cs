@@ -8,7 +8,7 @@ public sealed class HelpAndUsageTests
     {
         var run = await ToolRun.RunAsync("--help");
         run.ExitCode.Should().Be(0, run.ToString());
-        foreach (var command in new[] { "classify", "finetune", "flow", "features", "export", "weights" })
+        foreach (var command in new[] { "classify", "finetune", "flow", "features", "check-dataset", "export", "weights" })
             run.Out.Should().Contain(command);
         run.Error.Should().BeEmpty();
     }
@@ -18,6 +18,7 @@ public sealed class HelpAndUsageTests
     [InlineData("finetune", "--format <FORMAT>", "--resume")]
     [InlineData("flow", "--shard <K/N>", "--method <METHOD>")]
     [InlineData("features", "--shard <K/N>", "--format <FORMAT>")]
+    [InlineData("check-dataset", "--flow <DIR>", "--features <DIR>")]
     [InlineData("export", "--endpoint <ENDPOINT>", "--opset <N>")]
     [InlineData("weights list", "--json", "--cache <DIR>")]
     [InlineData("weights download", "<NAME>", "--cache <DIR>")]
@@ -50,6 +51,9 @@ public sealed class HelpAndUsageTests
     [InlineData(new[] { "features", "/", "/tmp/out", "--pretrained", "kinetics400", "--format", "csv" }, "--format must be npy or safetensors")]
     [InlineData(new[] { "features", "/", "/tmp/out", "--pretrained", "kinetics400", "--stride", "4" }, "--stride applies to --window")]
     [InlineData(new[] { "features", "/", "/tmp/out", "--pretrained", "kinetics400", "--shard", "0/4" }, "--shard")]
+    [InlineData(new[] { "check-dataset", "/no/such/dataset" }, "'/no/such/dataset' is not a folder")]
+    [InlineData(new[] { "check-dataset", "/", "--flow", "/no/such/flow" }, "--flow '/no/such/flow' is not a folder")]
+    [InlineData(new[] { "check-dataset", "/", "--shard", "1/2", "--shards", "2" }, "not both")]
     [InlineData(new[] { "export", "m.onnx", "--pretrained", "kinetics400", "--endpoint", "Mixed_9z" }, "--endpoint must be")]
     [InlineData(new[] { "export", "m.onnx", "--pretrained", "kinetics400", "--opset", "5" }, "--opset must be 13 to 21")]
     [InlineData(new[] { "weights", "download", "no-such-weights", "--cache", "/tmp/i3d-no-cache" }, "No weights named 'no-such-weights'")]
