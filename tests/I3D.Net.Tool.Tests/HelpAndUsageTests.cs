@@ -31,6 +31,19 @@ public sealed class HelpAndUsageTests
         run.Out.Should().Contain($"i3d {command}").And.Contain(option1).And.Contain(option2);
     }
 
+    [Fact]
+    public async Task Cancellation_exits_130_with_one_line()
+    {
+        using var files = new TestFiles();
+        files.Dataset("ds", count: 2);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var run = await ToolRun.RunAsync(cancelled.Token, "flow", files.Path("ds"), files.Path("out"), "--method", "farneback");
+        run.ExitCode.Should().Be(130, run.ToString());
+        run.ErrorLines.Should().Equal("i3d: error: cancelled");
+        Directory.EnumerateFiles(files.Root, ".done", SearchOption.AllDirectories).Should().BeEmpty("nothing was extracted");
+    }
+
     [Theory]
     [InlineData(new[] { "frobnicate" }, "frobnicate")]
     [InlineData(new[] { "classify", "/", "--pretrained", "kinetics400", "--bogus" }, "bogus")]
@@ -48,6 +61,8 @@ public sealed class HelpAndUsageTests
     [InlineData(new[] { "finetune", "--data", "/", "--modality", "two-stream" }, "--flow-root")]
     [InlineData(new[] { "finetune", "--data", "/", "--init", "kinetics" }, "--init kinetics needs --weights")]
     [InlineData(new[] { "finetune", "--data", "/", "--format", "youtube" }, "youtube")]
+    [InlineData(new[] { "finetune", "--data", "/", "--format", "ucf101", "--init", "scratch" }, "The Ucf101 format needs the split files' folder")]
+    [InlineData(new[] { "finetune", "--data", "/", "--format", "kinetics", "--init", "scratch" }, "The Kinetics format needs a training CSV")]
     [InlineData(new[] { "features", "/", "/tmp/out", "--pretrained", "kinetics400", "--format", "csv" }, "--format must be npy or safetensors")]
     [InlineData(new[] { "features", "/", "/tmp/out", "--pretrained", "kinetics400", "--stride", "4" }, "--stride applies to --window")]
     [InlineData(new[] { "features", "/", "/tmp/out", "--pretrained", "kinetics400", "--shard", "0/4" }, "--shard")]
