@@ -53,6 +53,20 @@ public sealed class FlowCommandTests : IDisposable
         run.Out.Should().Contain("flow: 2 extracted (10 pairs), 0 skipped (already complete), 1 failed");
     }
 
+    [Fact]
+    public async Task Progress_goes_to_the_progress_console_and_ends_at_every_video()
+    {
+        _files.Dataset("ds", count: 3);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var progress = new StringWriter();
+        var code = await ToolApp.RunAsync(["flow", _files.Path("ds"), _files.Path("out"), "--method", "farneback"],
+            ToolEnvironment.ForWriters(output, error, progress));
+        code.Should().Be(0, error.ToString());
+        progress.ToString().Should().Contain("flow").And.Contain("100%");
+        output.ToString().Should().NotContain("100%", "progress stays off the results");
+    }
+
     private static Dictionary<string, string> Contents(string root) =>
         Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .Where(f => Path.GetFileName(f) != FlowExtractor.DoneMarker)

@@ -19,18 +19,24 @@ internal sealed record ToolEnvironment(IAnsiConsole Out, TextWriter Text, TextWr
         return new ToolEnvironment(output, Console.Out, Console.Error, progress);
     }
 
-    /// <summary>Everything into <paramref name="output"/> and <paramref name="error"/>, without colours, 200 columns wide, no progress bars (tests).</summary>
-    public static ToolEnvironment ForWriters(TextWriter output, TextWriter error)
+    /// <summary>
+    /// Everything into <paramref name="output"/> and <paramref name="error"/>, without colours, 200 columns wide;
+    /// progress bars into <paramref name="progress"/> as an ANSI terminal receives them, when given (tests).
+    /// </summary>
+    public static ToolEnvironment ForWriters(TextWriter output, TextWriter error, TextWriter? progress = null) =>
+        new(Plain(output), output, error, progress is null ? null : Plain(progress, interactive: true));
+
+    private static IAnsiConsole Plain(TextWriter writer, bool interactive = false)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = AnsiSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = interactive ? AnsiSupport.Yes : AnsiSupport.No,
             ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
         });
         console.Profile.Width = 200;
-        return new ToolEnvironment(console, output, error, null);
+        return console;
     }
 
     /// <summary>Writes one line of results to <see cref="Text"/>.</summary>
