@@ -40,6 +40,7 @@ public static class DatasetOutputCheck
         var featuresRoot = options.FeaturesRoot is null ? null : Path.GetFullPath(options.FeaturesRoot);
         var featureExtensions = featuresRoot is null ? [] : FeatureExtensions(featuresRoot);
 
+        var shardCount = options.ShardCount ?? options.Shard.Count;
         var all = DatasetVideos.Find(root, flowRoot, featuresRoot);
         var videos = all.Where(v => options.Shard.Contains(Path.GetRelativePath(root, v))).ToList();
         var results = new DatasetItemStatus[videos.Count];
@@ -51,7 +52,7 @@ public static class DatasetOutputCheck
                 var video = videos[index];
                 var relative = DatasetShard.Normalize(Path.GetRelativePath(root, video));
                 var folder = Path.GetDirectoryName(relative.Replace('/', Path.DirectorySeparatorChar));
-                var item = new DatasetItemStatus(relative, string.IsNullOrEmpty(folder) ? "" : Path.GetFileName(folder), DatasetShard.IndexOf(relative, options.Shard.Count));
+                var item = new DatasetItemStatus(relative, string.IsNullOrEmpty(folder) ? "" : Path.GetFileName(folder), DatasetShard.IndexOf(relative, shardCount));
                 if (flowRoot is not null)
                 {
                     var (state, detail) = CheckFlow(flowRoot, root, video);
@@ -73,8 +74,17 @@ public static class DatasetOutputCheck
             .Select(g => new DatasetClassStatus(g.Key, g.Count(), g.Count(i => i.Flow == OutputState.Complete),
                 g.Count(i => i.Features == OutputState.Complete), g.Count(i => i.Unreadable is not null)))
             .ToList();
+        // Outputs whose video is gone (renamed, deleted, or copied in from another dataset) are "items" of no shard.
+        var expected = all.Select(v => DatasetShard.Normalize(Path.ChangeExtension(Path.GetRelativePath(root, v), null))).ToHashSet(StringComparer.Ordinal);
         return new DatasetOutputReport(root, options.Shard, results)
         {
+            FlowOrphans = flowRoot is null || !Directory.Exists(flowRoot) ? [] : Directory.EnumerateFiles(flowRoot, FlowExtractor.DoneMarker, SearchOption.AllDirectories)
+                .Select(m => DatasetShard.Normalize(Path.GetRelativePath(flowRoot, Path.GetDirectoryName(m)!)))
+                .Where(f => !expected.Contains(f)).Order(StringComparer.Ordinal).ToList(),
+            FeaturesOrphans = featuresRoot is null || !Directory.Exists(featuresRoot) ? [] : featureExtensions
+                .SelectMany(e => Directory.EnumerateFiles(featuresRoot, "*" + e, SearchOption.AllDirectories))
+                .Select(f => DatasetShard.Normalize(Path.GetRelativePath(featuresRoot, f)))
+                .Where(f => !expected.Contains(f[..f.LastIndexOf('.')])).Order(StringComparer.Ordinal).ToList(),
             InOtherShards = all.Count - videos.Count,
             Flow = flowRoot is null ? null : Count(flowRoot, results.Select(i => i.Flow!.Value)),
             Features = featuresRoot is null ? null : Count(featuresRoot, results.Select(i => i.Features!.Value)),

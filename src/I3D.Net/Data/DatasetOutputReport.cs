@@ -3,7 +3,7 @@ namespace I3D.Net.Data;
 /// <summary>One video of the dataset and the state of its outputs.</summary>
 /// <param name="RelativePath">The video's path relative to the dataset root, with <c>/</c> separators (what <see cref="DatasetShard"/> hashes).</param>
 /// <param name="ClassName">The video's folder name (its class in a folder-per-class dataset); empty for a video directly in the root.</param>
-/// <param name="Shard">The 1-based shard of <see cref="DatasetOutputCheckOptions.Shard"/>'s count the video belongs to.</param>
+/// <param name="Shard">The 1-based shard K of <see cref="DatasetOutputCheckOptions.ShardCount"/> (else of <see cref="DatasetOutputCheckOptions.Shard"/>'s count) that owns the video: the job to rerun when its output is missing.</param>
 public sealed record DatasetItemStatus(string RelativePath, string ClassName, int Shard)
 {
     /// <summary>The state of the video's flow folder; null when no flow root was checked.</summary>
@@ -58,6 +58,12 @@ public sealed record DatasetOutputReport(string VideoRoot, DatasetShard Shard, I
 
     /// <summary>Per class (folder name), in name order.</summary>
     public IReadOnlyList<DatasetClassStatus> Classes { get; init; } = [];
+
+    /// <summary>Complete flow folders (relative to the flow root) whose video is not in the dataset any more; empty when no flow root was checked.</summary>
+    public IReadOnlyList<string> FlowOrphans { get; init; } = [];
+
+    /// <summary>Features files (relative to the features root) whose video is not in the dataset any more; empty when no features root was checked.</summary>
+    public IReadOnlyList<string> FeaturesOrphans { get; init; } = [];
 
     /// <summary>Whether videos were decoded (<see cref="DatasetOutputCheckOptions.DecodeVideos"/>).</summary>
     public bool VideosDecoded { get; init; }

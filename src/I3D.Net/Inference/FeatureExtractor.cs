@@ -354,15 +354,15 @@ public sealed partial class FeatureExtractor
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(wanted, new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Features extracted for {Video}: {Windows} clip(s) in {File}")]
+    [LoggerMessage(EventId = 8101, Level = LogLevel.Information, Message = "Features extracted for {Video}: {Windows} clip(s) in {File}")]
     private partial void LogExtracted(string video, int windows, string file);
 
-    [LoggerMessage(EventId = 6102, Level = LogLevel.Debug, Message = "Features of {Video} exist already; skipped")]
+    [LoggerMessage(EventId = 8102, Level = LogLevel.Debug, Message = "Features of {Video} exist already; skipped")]
     private partial void LogSkipped(string video);
 
-    [LoggerMessage(EventId = 6103, Level = LogLevel.Error, Message = "Feature extraction failed for {Video}: {Reason}")]
+    [LoggerMessage(EventId = 8103, Level = LogLevel.Error, Message = "Feature extraction failed for {Video}: {Reason}")]
     private partial void LogFailedName(string video, string reason);
 
-    [LoggerMessage(EventId = 6104, Level = LogLevel.Error, Message = "Feature extraction failed for {Video}")]
+    [LoggerMessage(EventId = 8104, Level = LogLevel.Error, Message = "Feature extraction failed for {Video}")]
     private partial void LogFailed(Exception exception, string video);
 }

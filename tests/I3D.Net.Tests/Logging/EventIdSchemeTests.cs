@@ -48,6 +48,6 @@ public class EventIdSchemeTests
     {
         Messages().Where(m => m.Method.DeclaringType == typeof(FlowExtractor))
             .Select(m => m.Attribute.EventId).Order()
-            .Should().Equal(6001, 6002, 6003, 6004, 6005);
+            .Should().Equal(6001, 6002, 6003, 6004, 6005, 6006);
     }
 }

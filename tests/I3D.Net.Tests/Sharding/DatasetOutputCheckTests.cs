@@ -34,6 +34,12 @@ public sealed class DatasetOutputCheckTests : IDisposable
         report.IsComplete.Should().BeFalse();
         report.Classes.Select(c => (c.Name, c.Items)).Should().Equal(("jump", 2), ("run", 2), ("walk", 2));
         report.Classes.Sum(c => c.FlowComplete).Should().Be(mine.Count);
+        report.Items.Should().OnlyContain(i => i.Shard == 1, "without a shard count every item is in 1/1");
+        var labelled = await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = flow, ShardCount = 2 });
+        labelled.Items.Where(i => i.Flow == OutputState.Missing).Should().NotBeEmpty().And.OnlyContain(i => i.Shard == 2, "shard 2/2 has not run");
+        labelled.Items.Where(i => i.Flow == OutputState.Complete).Should().OnlyContain(i => i.Shard == 1);
+        var mismatch = () => DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { Shard = DatasetShard.Parse("1/3"), ShardCount = 2 });
+        await mismatch.Should().ThrowAsync<ArgumentException>().WithMessage("*ShardCount (2)*Shard (1/3)*");
 
         // A kill before the marker, and a marker whose folder lost an image.
         var (a, b) = (mine.Order().First(), mine.Order().Skip(1).First());
@@ -52,6 +58,15 @@ public sealed class DatasetOutputCheckTests : IDisposable
         report = await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = flow });
         report.IsComplete.Should().BeTrue();
         report.Flow.Should().Be(new OutputCounts(Path.GetFullPath(flow), 6, 0, 0));
+        report.FlowOrphans.Should().BeEmpty();
+
+        // A video removed from the dataset leaves an orphan folder, reported by path.
+        var removed = videos[^1];
+        File.Move(removed, _tmp.File("removed.avi"));
+        report = await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = flow });
+        report.FlowOrphans.Should().Equal(DatasetShard.Normalize(Path.ChangeExtension(Path.GetRelativePath(data, removed), null)));
+        (report.Items.Count, report.IsComplete).Should().Be((5, true));
+        File.Move(_tmp.File("removed.avi"), removed);
 
         File.WriteAllBytes(Path.Combine(folderA, $".{FlowExtractor.ImageName('x', 1)}.{Guid.NewGuid():N}.tmp"), [1]);
         report = await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = flow, Shard = new DatasetShard(DatasetShard.IndexOf(a, 3), 3) });
@@ -91,6 +106,10 @@ public sealed class DatasetOutputCheckTests : IDisposable
         report.Classes.Sum(c => c.FeaturesComplete).Should().Be(mine.Count);
         report.Flow.Should().BeNull();
         report.MissingItems.Should().HaveCount(4 - mine.Count - 1);
+        report.FeaturesOrphans.Should().BeEmpty();
+        Directory.CreateDirectory(Path.Combine(features, "walk"));
+        File.WriteAllBytes(Path.Combine(features, "walk", "gone.safetensors"), [0]);
+        (await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FeaturesRoot = features })).FeaturesOrphans.Should().Equal("walk/gone.safetensors");
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public sealed class ShardProcessTests : IDisposable
     public void Dispose() => _tmp.Dispose();
 
     [Fact]
+    [Trait("Category", "Heavy")]   // seven worker processes, each loading libtorch: 15–20 s on a busy 2-core machine
     public async Task Three_shard_processes_with_one_killed_and_rerun_give_every_video_once_identical_to_an_unsharded_run()
     {
         if (!OperatingSystem.IsLinux()) return;
@@ -108,6 +109,39 @@ public sealed class ShardProcessTests : IDisposable
             text.Should().Contain($"summary extracted=0 skipped={counts[other - 1]} failed=0");
         }
         ShardTestData.Snapshot(output).Should().Equal(before, "rerunning a finished shard touches no file");
+    }
+
+    /// <summary>The fast variant: one shard process killed at random, its rerun and the other shard in this process.</summary>
+    [Fact]
+    public async Task A_shard_process_killed_at_random_and_rerun_with_the_other_shard_gives_the_unsharded_output()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        var data = _tmp.File("data");
+        ShardTestData.Dataset(data, 8, frames: 8);
+        var whole = _tmp.File("whole");
+        await FlowShardingTests.Farneback().ExtractDatasetAsync(data, whole);
+        var output = _tmp.File("flow");
+        var killAfter = random.Next(0, 3);
+        var because = $"(seed {seed}: shard 1/2 killed after {killAfter} videos)";
+        using (var worker = Start(data, output, "1/2"))
+        {
+            var finished = 0;
+            while (finished < killAfter && await worker.Lines.ReadLineAsync() is { } line)
+                finished += line.StartsWith("item ", StringComparison.Ordinal) ? 1 : 0;
+            await Task.Delay(random.Next(0, 40));
+            if (!worker.Process.HasExited)
+                worker.Process.Kill(entireProcessTree: true);
+            await worker.FinishAsync();
+        }
+        var first = await FlowShardingTests.Farneback(DatasetShard.Parse("1/2")).ExtractDatasetAsync(data, output);
+        var second = await FlowShardingTests.Farneback(DatasetShard.Parse("2/2")).ExtractDatasetAsync(data, output);
+
+        (first.Extracted.Count + first.Skipped.Count + second.Extracted.Count).Should().Be(8, because);
+        first.Failed.Should().BeEmpty(because);
+        ShardTestData.Contents(output).Should().Equal(ShardTestData.Contents(whole), $"nothing partial or temporary is left {because}");
+        (await DatasetOutputCheck.RunAsync(data, new DatasetOutputCheckOptions { FlowRoot = output })).IsComplete.Should().BeTrue(because);
     }
 
     private static Worker Start(string data, string output, string shard)
