@@ -65,9 +65,18 @@ public sealed class CheckDatasetCommandTests : IDisposable
         run.Json.GetProperty("features").GetProperty("complete").GetInt32().Should().Be(3);
         run.Json.TryGetProperty("flow", out _).Should().BeFalse();
 
-        File.Delete(Directory.GetFiles(_files.Path("feats"), "*.npy", SearchOption.AllDirectories)[0]);
+        var files = Directory.GetFiles(_files.Path("feats"), "*.npy", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        File.Delete(files[0]);
         var missing = await ToolRun.RunAsync("check-dataset", _files.Path("ds"), "--features", _files.Path("feats"));
         missing.ExitCode.Should().Be(1);
         missing.Out.Should().Contain("incomplete: 1 item(s) with missing output");
+
+        // A video removed from the dataset leaves an orphan features file: reported, and the rest is complete.
+        var orphanFile = Path.GetRelativePath(_files.Path("feats"), files[1]);
+        File.Delete(Path.Combine(_files.Path("ds"), Path.ChangeExtension(orphanFile, ".avi")));
+        var orphan = await ToolRun.RunAsync("check-dataset", _files.Path("ds"), "--features", _files.Path("feats"), "--json");
+        orphan.Json.GetProperty("featuresOrphans").EnumerateArray().Select(o => o.GetString()).Should().Equal(orphanFile.Replace('\\', '/'));
+        var text = await ToolRun.RunAsync("check-dataset", _files.Path("ds"), "--features", _files.Path("feats"));
+        text.Out.Should().Contain($"1 features file(s) without a video, e.g. {orphanFile.Replace('\\', '/')}");
     }
 }

@@ -61,17 +61,20 @@ internal sealed class CheckDatasetCommand(ToolEnvironment environment) : AsyncCo
     public override async Task<int> ExecuteAsync(CommandContext context, CheckDatasetSettings settings, CancellationToken cancellationToken)
     {
         ShardOption.TryParse(settings.Shard, out var shard);
-        var options = new DatasetOutputCheckOptions { FlowRoot = settings.Flow, FeaturesRoot = settings.Features, Shard = shard, DecodeVideos = settings.Decode };
+        var options = new DatasetOutputCheckOptions
+        {
+            FlowRoot = settings.Flow, FeaturesRoot = settings.Features, Shard = shard, ShardCount = settings.Shards, DecodeVideos = settings.Decode,
+        };
         var report = await ProgressBar.RunAsync(environment, "check-dataset", report =>
             DatasetOutputCheck.RunAsync(settings.Videos, options, new InlineProgress<int>(done => report(done, Math.Max(done, 1), null)), cancellationToken));
         // Which shard owns an item: of --shards N, of the checked K/N, or none for a whole-dataset check.
-        int? ShardOf(DatasetItemStatus item) => settings.Shards is { } n ? DatasetShard.IndexOf(item.RelativePath, n) : shard.IsWhole ? null : item.Shard;
+        int? ShardOf(DatasetItemStatus item) => settings.Shards is null && shard.IsWhole ? null : item.Shard;
         var incomplete = report.Items.Where(i => i.Flow is OutputState.Missing or OutputState.Partial || i.Features is OutputState.Missing or OutputState.Partial || i.Unreadable is not null)
             .OrderBy(i => i.RelativePath, StringComparer.Ordinal).ToArray();
         if (settings.Json)
         {
             Json.Write(environment, new ReportJson(report.VideoRoot, report.Shard.ToString(), report.Items.Count, report.InOtherShards, report.IsComplete,
-                Counts(report.Flow), Counts(report.Features), report.VideosDecoded,
+                Counts(report.Flow), Counts(report.Features), report.VideosDecoded, report.FlowOrphans, report.FeaturesOrphans,
                 incomplete.Select(i => new ItemJson(i.RelativePath, i.ClassName, ShardOf(i), i.Flow, i.FlowDetail, i.Features, i.FeaturesDetail, i.Unreadable)).ToArray()));
             return report.IsComplete ? ExitCodes.Ok : ExitCodes.Failed;
         }
@@ -97,6 +100,12 @@ internal sealed class CheckDatasetCommand(ToolEnvironment environment) : AsyncCo
             if (incomplete.Length > settings.List)
                 environment.WriteLine($"… and {incomplete.Length - settings.List} more (--list, or --json for all)");
         }
+        // Outputs whose video is gone (a rename, another dataset version merged in): reported, not counted as incomplete.
+        foreach (var (name, orphans) in new[] { ("flow folder", report.FlowOrphans), ("features file", report.FeaturesOrphans) })
+        {
+            if (orphans.Count > 0)
+                environment.WriteLine($"{orphans.Count} {name}(s) without a video, e.g. {string.Join(", ", orphans.Order(StringComparer.Ordinal).Take(3))}");
+        }
         var unreadable = report.UnreadableItems.Count;
         environment.WriteLine(report.IsComplete
             ? "complete"
@@ -111,7 +120,7 @@ internal sealed class CheckDatasetCommand(ToolEnvironment environment) : AsyncCo
     private static CountsJson? Counts(OutputCounts? c) => c is null ? null : new CountsJson(c.Root, c.Complete, c.Partial, c.Missing, c.IsComplete);
 
     private sealed record ReportJson(string VideoRoot, string Shard, int Items, int InOtherShards, bool Complete, CountsJson? Flow, CountsJson? Features,
-        bool VideosDecoded, IReadOnlyList<ItemJson> Incomplete);
+        bool VideosDecoded, IReadOnlyList<string> FlowOrphans, IReadOnlyList<string> FeaturesOrphans, IReadOnlyList<ItemJson> Incomplete);
 
     private sealed record CountsJson(string Root, int Complete, int Partial, int Missing, bool IsComplete);
 
