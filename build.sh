@@ -5,7 +5,8 @@
 #                      and the samples smoke test (eng/samples-smoke.sh);
 #                      ends with "tests: N passed, N failed, N skipped" and exits non-zero on any failure
 #   ./build.sh setup   only make this machine able to build and run (eng/setup.sh)
-#   ./build.sh pack    write I3D.Net and I3D.Net.Onnx .nupkg and .snupkg files to artifacts/packages
+#   ./build.sh pack    write I3D.Net and I3D.Net.Onnx .nupkg and .snupkg files, and the i3d tool's I3D.Net.Tool .nupkg
+#                      (libtorch and OpenCV for linux-x64 inside, ~185 MB), to artifacts/packages
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -53,6 +54,9 @@ case "$cmd" in
     bash eng/setup.sh >/dev/null
     dotnet run --project samples/I3D.Net.Demo -c Release -- "$@"
     ;;
-  pack) dotnet pack src/I3D.Net -c Release -o artifacts/packages "$@" && dotnet pack src/I3D.Net.Onnx -c Release -o artifacts/packages "$@" ;;
+  pack)
+    for p in src/I3D.Net src/I3D.Net.Onnx src/I3D.Net.Tool; do dotnet pack "$p" -c Release -o artifacts/packages "$@"; done
+    echo "install the tool: dotnet tool install -g --add-source artifacts/packages I3D.Net.Tool"
+    ;;
   *) echo "usage: ./build.sh [test|demo|setup|pack]" >&2; exit 2 ;;
 esac

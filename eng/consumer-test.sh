@@ -8,7 +8,11 @@
 #      then TwoStreamI3D.FromImageNet(...) from a local GoogLeNet-format weights file the app writes (random values,
 #      torchvision's key names and shapes) and one fine-tuning step of I3DTrainer on random two-stream clips;
 #      then a first classification as a user writes it (VideoClassifier.Load + Predict, at most 10 lines) of the real
-#      cricket clip (the kinetics-i3d sample GIF, re-encoded as MP4 by the app's setup) with 400-class weights it writes.
+#      cricket clip (the kinetics-i3d sample GIF, re-encoded as MP4 by the app's setup) with 400-class weights it writes;
+#   5. packs the i3d tool (I3D.Net.Tool) and installs it from the local folder into a fresh tool path, then runs
+#      'i3d --help', 'i3d classify' on the app's MP4 with the app's weights file (the same top-5 as the app's own
+#      VideoClassifier), 'i3d flow --shard 1/2' and '--shard 2/2' on a tiny dataset the app writes, and
+#      'i3d check-dataset' between and after the shards (incomplete, then complete).
 # Cleans up the temp app and this version's folder in the NuGet cache. Prints "consumer-test: passed" on success.
 # usage: eng/consumer-test.sh [--no-build]   (--no-build packs the existing Release build, as build.sh test does)
 set -euo pipefail
@@ -33,7 +37,7 @@ version=""
 cleanup() {
   rm -rf "$work"
   # Only this run's version: the shared cache keeps everything else.
-  if [[ -n "$version" ]]; then rm -rf "$cache/i3d.net/$version" "$cache/i3d.net.onnx/$version"; fi
+  if [[ -n "$version" ]]; then rm -rf "$cache/i3d.net/$version" "$cache/i3d.net.onnx/$version" "$cache/i3d.net.tool/$version"; fi
 }
 trap cleanup EXIT
 
@@ -138,6 +142,7 @@ Console.WriteLine($"train loss finite: {double.IsFinite(loss)}");
 var weightsFile = Path.Combine(AppContext.BaseDirectory, "kinetics400-rgb.safetensors");
 var cricket = Path.Combine(AppContext.BaseDirectory, "cricket.mp4");
 ConsumerSetup.Prepare(weightsFile, args[0], cricket);
+ConsumerSetup.WriteDataset(Path.Combine(AppContext.BaseDirectory, "dataset"));
 // --- user code: a first classification ---
 using var classifier = VideoClassifier.Load(weightsFile);
 var prediction = classifier.Predict(cricket);
@@ -184,6 +189,31 @@ static class ConsumerSetup
         while (capture.Read(frame) && !frame.Empty())
             writer.Write(frame);
     }
+
+    /// <summary>Four tiny MJPG videos <c>&lt;root&gt;/{left,right}/v&lt;i&gt;.avi</c> (48x32, 6 frames) of a texture moving by a per-video step.</summary>
+    public static void WriteDataset(string root)
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            var path = Path.Combine(root, i % 2 == 0 ? "left" : "right", $"v{i}.avi");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var writer = new VideoWriter(path, FourCC.MJPG, 25, new OpenCvSharp.Size(48, 32));
+            var pixels = new byte[32 * 48 * 3];
+            for (var t = 0; t < 6; t++)
+            {
+                for (var y = 0; y < 32; y++)
+                    for (var x = 0; x < 48; x++)
+                    {
+                        var u = x + (i + 1) * t;   // the texture moves i + 1 pixels per frame
+                        pixels[(y * 48 + x) * 3] = (byte)(128 + 100 * Math.Sin(u * 0.4) * Math.Cos(y * 0.3));
+                        pixels[(y * 48 + x) * 3 + 1] = (byte)(128 + 100 * Math.Cos(u * 0.25 + y * 0.2));
+                        pixels[(y * 48 + x) * 3 + 2] = (byte)(128 + 60 * Math.Sin((u + y) * 0.15));
+                    }
+                using var frame = Mat.FromPixelData(32, 48, MatType.CV_8UC3, pixels);
+                writer.Write(frame);
+            }
+        }
+    }
 }
 CS
 user_lines=$(sed -n '/^\/\/ --- user code/,/^\/\/ --- end of user code/p' "$app/Program.cs" | grep -v '^//' | grep -c .)
@@ -219,4 +249,58 @@ while read -r name; do
   grep -qxF "$name" "$repo/src/I3D.Net/Weights/Resources/kinetics400_classes.txt" || fail "'$name' is not a Kinetics-400 class"
 done < <(sed -n 's/^top: \(.*\) [0-9][0-9.,]* \{0,1\}%$/\1/p' <<<"$output")
 grep -qx 'classified frames: 79' <<<"$output" || fail "expected the whole 79-frame clip to be classified"
+say "the consumer app: forward pass, ONNX, ImageNet init, a training step, a first classification"
+
+# 5. The i3d tool: packed (libtorch and OpenCV inside), installed from the local folder into a fresh tool path.
+tool_start=$(date +%s)
+dotnet pack src/I3D.Net.Tool -c Release -o "$packages" -p:VersionSuffix="$suffix" "${pack_args[@]}" -nologo -v:q >"$work/pack-tool.log" 2>&1 \
+  || { cat "$work/pack-tool.log"; fail "dotnet pack of I3D.Net.Tool failed"; }
+tool_nupkg="$packages/I3D.Net.Tool.$version.nupkg"
+[[ -f "$tool_nupkg" ]] || fail "no I3D.Net.Tool.$version.nupkg in $packages"
+tool_contents=$(unzip -Z1 "$tool_nupkg")
+for f in tools/net10.0/linux-x64/DotnetToolSettings.xml tools/net10.0/linux-x64/i3d.dll tools/net10.0/linux-x64/libtorch_cpu.so tools/net10.0/linux-x64/libOpenCvSharpExtern.so; do
+  grep -qx "$f" <<<"$tool_contents" || fail "$f missing from $(basename "$tool_nupkg")"
+done
+! grep -q 'libtorch_python.so' <<<"$tool_contents" || fail "the tool package carries libtorch's Python binding"
+say "packed I3D.Net.Tool $version: $(( $(stat -c %s "$tool_nupkg") / 1000000 )) MB in $(( $(date +%s) - tool_start )) s"
+tools="$work/tools"
+install_start=$(date +%s)
+dotnet tool install --tool-path "$tools" --add-source "$packages" I3D.Net.Tool --version "$version" >"$work/install-tool.log" 2>&1 \
+  || { cat "$work/install-tool.log"; fail "dotnet tool install failed"; }
+say "installed i3d into a fresh tool path in $(( $(date +%s) - install_start )) s"
+i3d="$tools/i3d"
+run_i3d() { "$i3d" "$@" 2>"$work/i3d.err"; }
+
+help=$(run_i3d --help) || fail "i3d --help failed: $(cat "$work/i3d.err")"
+for command in classify finetune flow features check-dataset export weights; do
+  grep -q "^    $command" <<<"$help" || fail "i3d --help does not list '$command'"
+done
+rc=0; "$i3d" classify --bogus >/dev/null 2>"$work/i3d.err" || rc=$?
+[[ $rc -eq 2 && $(wc -l <"$work/i3d.err") -eq 1 ]] || fail "a usage error gave exit code $rc and $(wc -l <"$work/i3d.err") stderr line(s); expected 2 and 1"
+
+bin="$app/bin/Release/net10.0"
+json=$(run_i3d classify "$bin/cricket.mp4" --model "$bin/kinetics400-rgb.safetensors" --json) || fail "i3d classify failed: $(cat "$work/i3d.err")"
+tool_top=$(sed -n 's/.*"name": "\(.*\)".*/\1/p' <<<"$json")
+tool_frames=$(sed -n 's/.*"framesPerClip": \([0-9]*\).*/\1/p' <<<"$json")
+app_top=$(sed -n 's/^top: \(.*\) [0-9][0-9.,]* \{0,1\}%$/\1/p' <<<"$output")
+[[ $(grep -c . <<<"$tool_top" || true) -eq 5 && "$tool_top" == "$app_top" && "$tool_frames" == 79 ]] \
+  || fail "i3d classify gave $tool_frames frames and '$tool_top'; the app's VideoClassifier gave 79 frames and '$app_top'"
+say "i3d classify: the app's top-5 of the cricket clip, 79 frames"
+
+dataset="$bin/dataset"; flow="$work/flow"
+shard_json() { run_i3d flow "$dataset" "$flow" --method farneback --shard "$1" --json || fail "i3d flow --shard $1 failed: $(cat "$work/i3d.err")"; }
+# The "extracted" array of the --json summary, one path a line.
+extracted() { awk '/"extracted": \[/ { on = !/\]/; next } on && /\]/ { on = 0 } on { gsub(/^ *"|",?$/, ""); print }' <<<"$1"; }
+first=$(extracted "$(shard_json 1/2)")
+rc=0; run_i3d check-dataset "$dataset" --flow "$flow" >"$work/check1.out" || rc=$?
+expected_rc=$(( $(grep -c . <<<"$first" || true) < 4 ? 1 : 0 ))   # incomplete unless shard 2/2 holds no video
+[[ $rc -eq $expected_rc ]] || fail "check-dataset after shard 1/2 exited $rc; expected $expected_rc"
+[[ $expected_rc -eq 0 ]] || grep -q '^incomplete: ' "$work/check1.out" || fail "check-dataset after shard 1/2 did not say incomplete: $(cat "$work/check1.out")"
+second=$(extracted "$(shard_json 2/2)")
+all=$(printf '%s\n%s\n' "$first" "$second" | grep . | sort)
+[[ $(wc -l <<<"$all") -eq 4 && $(sort -u <<<"$all" | wc -l) -eq 4 ]] || fail "the two shards extracted '$all'; expected the 4 videos, each once"
+[[ $(find "$flow" -name .done | wc -l) -eq 4 ]] || fail "expected 4 complete flow folders"
+check=$(run_i3d check-dataset "$dataset" --flow "$flow") || fail "check-dataset after both shards failed: $check $(cat "$work/i3d.err")"
+grep -qx 'complete' <<<"$check" || fail "check-dataset did not report the dataset complete: $check"
+say "i3d flow --shard 1/2 ($(grep -c . <<<"$first" || true) videos) and 2/2 ($(grep -c . <<<"$second" || true)): 4 videos once each; check-dataset incomplete, then complete"
 say "passed"

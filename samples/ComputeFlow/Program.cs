@@ -4,7 +4,8 @@
 // frame rate, which the loader uses to align flow with RGB), with the library's FlowExtractor: TV-L1 on the CPU or a
 // CUDA GPU, or OpenCV's Farneback. Finished videos (a .done marker) are skipped, so an interrupted run resumes.
 //   dotnet run --project samples/ComputeFlow -- videos/ --out flow/ [--method farneback] [--tvl1 fast] [--device cuda]
-// FineTune then finds the flow with --flow-root flow/ (VideoAnnotations.WithFlowRoot).
+// FineTune then finds the flow with --flow-root flow/ (VideoAnnotations.WithFlowRoot). For datasets split across
+// processes or machines (--shard K/N), use the i3d tool's 'flow' command (docs/cli.md, docs/scale.md).
 using System.CommandLine;
 using System.Diagnostics;
 using I3D.Net.Flow;
@@ -13,8 +14,8 @@ using I3D.Net.Samples;
 
 var inputs = new Argument<string[]>("inputs") { Description = "dataset folders (searched recursively; the tree is mirrored under --out) or video files", Arity = ArgumentArity.OneOrMore };
 var output = new Option<DirectoryInfo>("--out", "-o") { Description = "output folder; <folder>/a/b.mp4 gets <out>/a/b/, a video file given alone <out>/<name>/", Required = true };
-var method = new Option<string>("--method") { Description = "tvl1 (the reference's flow) or farneback (OpenCV, fast, CPU)", DefaultValueFactory = _ => "tvl1" };
-method.AcceptOnlyFromAmong("tvl1", "farneback");
+var method = new Option<string>("--method") { Description = "tvl1 (the reference's flow) or farneback (OpenCV, fast, CPU)", DefaultValueFactory = _ => "tvl1" }
+    .AcceptOnlyFromAmong("tvl1", "farneback");
 var parallel = new Option<int>("--parallel") { Description = "videos processed at once", DefaultValueFactory = _ => 1 };
 var device = SampleOptions.Device();
 var tvl1 = SampleOptions.FlowQuality();
@@ -44,12 +45,12 @@ root.SetAction(async (parse, ct) =>
     Console.WriteLine($"{extractor.Settings} on {(useTvL1 ? target.type.ToString() : "CPU")}: {string.Join(", ", folders.Concat(files))} -> {outDir}");
     var watch = Stopwatch.StartNew();
     var pairs = 0L;
-    var console = ConsoleProgress.ForFlow();
-    var progress = new InlineProgress<FlowExtractionProgress>(p =>
+    var console = ConsoleProgress.DescribeFlow;
+    var progress = new ConsoleProgress<FlowExtractionProgress>(p => p.Timing, p =>
     {
         Interlocked.Add(ref pairs, p.Status == FlowVideoStatus.Extracted ? p.FramePairs : 0);
-        console.Report(p);
-    });
+        return console(p);
+    }, TimeSpan.Zero);
     try
     {
         var (extracted, skipped, failed) = (0, 0, 0);
@@ -70,9 +71,3 @@ root.SetAction(async (parse, ct) =>
     }
 });
 return await root.Parse(args).InvokeAsync();
-
-/// <summary>Reports on the calling thread.</summary>
-sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}

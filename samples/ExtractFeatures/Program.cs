@@ -34,7 +34,7 @@ var root = new RootCommand("Extracts 1024-d I3D features (Mixed_5c, pooled) from
 };
 root.SetAction(async (parse, ct) =>
 {
-    using var loaded = ModelFiles.Load(parse.GetRequiredValue(weights));
+    using var loaded = I3DModelFile.Load(parse.GetRequiredValue(weights));
     var useFlow = loaded.TwoStream is not null ? parse.GetValue(stream) == "flow" : !loaded.ReadsRgb;
     var model = loaded.TwoStream is { } two ? (useFlow ? two.Flow : two.Rgb) : loaded.SingleStream!;
     var options = new FeatureExtractionOptions

@@ -9,6 +9,7 @@ using System.Globalization;
 using I3D.Net.Data.Annotations;
 using I3D.Net.Data.Loading;
 using I3D.Net.Data.Transforms;
+using I3D.Net.Inference;
 using I3D.Net.Models;
 using I3D.Net.Runtime;
 using I3D.Net.Samples;
@@ -17,8 +18,7 @@ using I3D.Net.Weights;
 using TorchSharp;
 
 var data = new Option<DirectoryInfo>("--data", "-d") { Description = "the dataset's video root", Required = true };
-var format = new Option<string>("--format", "-f") { Description = "annotations: list (path label), rawframes (path frames label), folders (<data>/train|val/<class>/…), ucf101, hmdb51, kinetics (CSV)", Required = true };
-format.AcceptOnlyFromAmong("list", "rawframes", "folders", "ucf101", "hmdb51", "kinetics");
+var format = new Option<AnnotationFormat>("--format", "-f") { Description = "annotations: list (path label), rawframes (path frames label), folders (<data>/train|val/<class>/…), ucf101, hmdb51, kinetics (CSV)", Required = true };
 var train = new Option<FileInfo?>("--train") { Description = "training list or CSV (list, rawframes, kinetics)" };
 var val = new Option<FileInfo?>("--val") { Description = "validation list or CSV (list, rawframes, kinetics)" };
 var splits = new Option<DirectoryInfo?>("--splits") { Description = "the official split files' folder (ucf101, hmdb51)" };
@@ -62,7 +62,9 @@ async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
 {
     var target = I3DRuntime.ResolveDevice(parse.GetValue(device));
     var videoRoot = parse.GetRequiredValue(data).FullName;
-    var (trainSet, valSet) = LoadAnnotations(parse, videoRoot);
+    // Any of the layouts in AnnotationFormat, the validation set with the training set's classes.
+    var (trainSet, valSet) = DatasetSplits.Load(parse.GetValue(format), videoRoot, parse.GetValue(train)?.FullName, parse.GetValue(val)?.FullName,
+        parse.GetValue(splits)?.FullName, parse.GetValue(split));
     var mode = parse.GetValue(modality)!;
     var loaderModality = mode switch { "rgb" => ClipModality.Rgb, "flow" => ClipModality.Flow, _ => ClipModality.RgbAndFlow };
     if (loaderModality != ClipModality.Rgb)
@@ -141,51 +143,6 @@ async Task<int> RunAsync(ParseResult parse, CancellationToken ct)
     return 0;
 }
 
-(VideoAnnotations Train, VideoAnnotations? Val) LoadAnnotations(ParseResult parse, string videoRoot)
-{
-    var fmt = parse.GetValue(format);
-    string Need(Option<FileInfo?> option) => parse.GetValue(option)?.FullName
-        ?? throw new ArgumentException($"--format {fmt} needs {option.Name}.");
-    string? Maybe(Option<FileInfo?> option) => parse.GetValue(option)?.FullName;
-    var (trainOption, valOption) = (train, val);
-    var splitsFolder = parse.GetValue(splits)?.FullName;
-    var splitNumber = parse.GetValue(split);
-    switch (fmt)
-    {
-        case "list":
-        {
-            var trainSet = LabelListAnnotations.Load(Need(trainOption), videoRoot);
-            return (trainSet, Maybe(valOption) is { } v ? LabelListAnnotations.Load(v, videoRoot, trainSet.Classes) : null);
-        }
-        case "rawframes":
-        {
-            var trainSet = RawFrameListAnnotations.Load(Need(trainOption), videoRoot);
-            return (trainSet, Maybe(valOption) is { } v ? RawFrameListAnnotations.Load(v, videoRoot, trainSet.Classes) : null);
-        }
-        case "kinetics":
-        {
-            var trainSet = KineticsCsvAnnotations.Load(Need(trainOption), videoRoot);
-            return (trainSet, Maybe(valOption) is { } v ? KineticsCsvAnnotations.Load(v, videoRoot, trainSet.Classes) : null);
-        }
-        case "folders":
-        {
-            var trainSet = FolderPerClassAnnotations.Load(Path.Combine(videoRoot, "train"));
-            var valDir = Path.Combine(videoRoot, "val");
-            return (trainSet, Directory.Exists(valDir) ? FolderPerClassAnnotations.Load(valDir) : null);
-        }
-        case "ucf101":
-        case "hmdb51":
-        {
-            var folder = splitsFolder ?? throw new ArgumentException($"--format {fmt} needs --splits.");
-            return fmt == "ucf101"
-                ? (Ucf101Annotations.Load(folder, videoRoot, splitNumber, DatasetSubset.Train), Ucf101Annotations.Load(folder, videoRoot, splitNumber, DatasetSubset.Test))
-                : (Hmdb51Annotations.Load(folder, videoRoot, splitNumber, DatasetSubset.Train), Hmdb51Annotations.Load(folder, videoRoot, splitNumber, DatasetSubset.Test));
-        }
-        default:
-            throw new ArgumentException($"Unknown --format '{fmt}'.");
-    }
-}
-
 async Task<(torch.nn.Module Module, ClassifierAdapter Adapter, string Description)> CreateModelAsync(ParseResult parse, string mode, int numClasses, CancellationToken ct)
 {
     var how = parse.GetValue(init)!;
@@ -216,13 +173,10 @@ async Task<(torch.nn.Module Module, ClassifierAdapter Adapter, string Descriptio
 torch.nn.Module FromKinetics(ParseResult parse, int numClasses)
 {
     var path = parse.GetValue(weights) ?? throw new ArgumentException("--init kinetics needs --weights (a Kinetics checkpoint).");
-    var loaded = ModelFiles.Load(path);
+    var loaded = I3DModelFile.Load(path);   // any weights format; the architecture is read from the file
     Console.WriteLine($"loaded {loaded.Description}; replacing its {loaded.ClassNames.Count}-class logits with {numClasses} classes");
-    switch (loaded.Module)
-    {
-        case TwoStreamI3D two: two.ReplaceLogits(numClasses); break;
-        case InceptionI3D one: one.ReplaceLogits(numClasses); break;
-    }
+    loaded.TwoStream?.ReplaceLogits(numClasses);
+    loaded.SingleStream?.ReplaceLogits(numClasses);
     return loaded.Module;
 }
 

@@ -105,7 +105,7 @@ namespace I3D.Net.Demo
             ui.Section("2. Optical flow");
             var flowOptions = s.Flow == "tvl1-full"
                 ? new TvL1OpticalFlowOptions()
-                : new TvL1OpticalFlowOptions { ScalesNumber = 3, ScaleStep = 0.5, Warps = 1, OuterIterations = 1, InnerIterations = 20 };
+                : TvL1OpticalFlowOptions.Fast;
             IOpticalFlow flow = s.Flow == "farneback" ? new FarnebackOpticalFlow() : new TvL1OpticalFlow(flowOptions);
             ui.Line(s.Flow switch
             {
@@ -135,14 +135,14 @@ namespace I3D.Net.Demo
                 {
                     ct.ThrowIfCancellationRequested();
                     var batch = todo.Skip(i).Take(videosPerBatch).Select(v => (v.Path, FlowFolder(v))).ToArray();
-                    pairs += FlowFolders.WriteFlowFolders(batch, flow, device);
+                    pairs += FlowFolderWriter.Write(batch, flow, device);
                     report(i + batch.Length, $"{i + batch.Length}/{todo.Length} videos");
                 }
                 return Task.FromResult(0);
             });
             if (todo.Length > 0)
                 ui.Line($"{pairs} frame pairs in {stage.Elapsed.TotalSeconds:F1} s ({pairs / stage.Elapsed.TotalSeconds:F0} pairs/s), "
-                    + "clipped to +-20 px and stored as 8-bit x_/y_ JPEGs");
+                    + "clipped to +-20 px and stored as 8-bit flow_x_/flow_y_ JPEGs");
             timings.Add(("flow", stage.Elapsed));
 
             // 3. The model: two-stream I3D, ImageNet-inflated when the GoogLeNet weights are cached.
@@ -258,7 +258,7 @@ namespace I3D.Net.Demo
             var newVideo = Path.Combine(root, $"new_{SyntheticActionDataset.ClassName(action)}.mp4");
             SyntheticActionDataset.WriteVideo(newVideo, action, dataOptions, new CounterRandom(dataOptions.Seed + 1, 99, 0, RandomStream.Window));
             var newFlow = Path.ChangeExtension(newVideo, null) + "_flow";
-            FlowFolders.WriteFlowFolder(newVideo, newFlow, flow, device);
+            FlowFolderWriter.Write(newVideo, newFlow, flow, device);
             using var reloaded = new TwoStreamI3D(classes.Count, modelOptions);
             StateDictLoader.LoadSafeTensors(reloaded, weightsFile);
             reloaded.to(device).eval();

@@ -32,11 +32,9 @@ internal sealed class ConsoleProgress<T>(Func<T, ProgressTiming> timing, Func<T,
 /// <summary>The reporters the samples use.</summary>
 internal static class ConsoleProgress
 {
-    /// <summary>Flow extraction: every video (they take seconds to minutes each), with the time left.</summary>
-    public static ConsoleProgress<FlowExtractionProgress> ForFlow() => new(
-        p => p.Timing,
-        p => $"{p.VideoPath}: {p.Status}" + (p.Status == FlowVideoStatus.Failed ? $": {p.Error}" : $" ({p.FramePairs} pairs)"),
-        TimeSpan.Zero);
+    /// <summary>Flow extraction: one line per video (they take seconds to minutes each).</summary>
+    public static string DescribeFlow(FlowExtractionProgress p) =>
+        $"{p.VideoPath}: {p.Status}" + (p.Status == FlowVideoStatus.Failed ? $": {p.Error}" : $" ({p.FramePairs} pairs)");
 
     /// <summary>Training: a line every <paramref name="interval"/> and at the end of every epoch.</summary>
     public static ConsoleProgress<TrainingProgress> ForTraining(TimeSpan interval) => new(

@@ -13,23 +13,11 @@ internal static class SampleOptions
         DefaultValueFactory = _ => ComputeDevice.Auto,
     };
 
-    public static Option<FlowQuality> FlowQuality() => new("--tvl1")
+    public static Option<string> FlowQuality() => new Option<string>("--tvl1")
     {
-        Description = "TV-L1 settings when flow is computed: default (OpenCV's) or fast (3 scales, 1 warp, 20 iterations)",
-        DefaultValueFactory = _ => Samples.FlowQuality.Default,
-    };
+        Description = "TV-L1 settings when flow is computed: default (OpenCV's) or fast (TvL1OpticalFlowOptions.Fast)",
+        DefaultValueFactory = _ => "default",
+    }.AcceptOnlyFromAmong("default", "fast");
 
-    public static TvL1OpticalFlowOptions ToOptions(this FlowQuality quality) => quality == Samples.FlowQuality.Fast
-        ? new TvL1OpticalFlowOptions { ScalesNumber = 3, ScaleStep = 0.5, Warps = 1, OuterIterations = 1, InnerIterations = 20 }
-        : new TvL1OpticalFlowOptions();
-}
-
-/// <summary>TV-L1 presets.</summary>
-internal enum FlowQuality
-{
-    /// <summary>OpenCV's defaults.</summary>
-    Default,
-
-    /// <summary>Few scales and iterations: enough for small, slow motion; several times faster.</summary>
-    Fast,
+    public static TvL1OpticalFlowOptions ToOptions(this string? quality) => quality == "fast" ? TvL1OpticalFlowOptions.Fast : new TvL1OpticalFlowOptions();
 }
