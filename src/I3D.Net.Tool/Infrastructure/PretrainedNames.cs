@@ -1,3 +1,4 @@
+using I3D.Net.Models;
 using I3D.Net.Weights;
 
 namespace I3D.Net.Tool;
