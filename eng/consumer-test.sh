@@ -128,7 +128,7 @@ var googLeNet = Path.Combine(AppContext.BaseDirectory, "googlenet-synthetic.pth"
 using (var scope = torch.NewDisposeScope())
     TorchZipWriter.Save(SyntheticGoogLeNet.Create(), googLeNet);
 using var twoStream = TwoStreamI3D.FromImageNet(numClasses: 3,
-    weights: new I3D.Net.Weights.ImageNetWeightsOptions { WeightsPath = googLeNet, AllowDownload = false });
+    weights: new ImageNetWeightsOptions { WeightsPath = googLeNet, AllowDownload = false });
 Console.WriteLine($"FromImageNet: {twoStream.NumClasses} classes, rgb conv1 {string.Join("x", twoStream.Rgb.state_dict()["Conv3d_1a_7x7.conv3d.weight"].shape)}, "
     + $"flow conv1 {string.Join("x", twoStream.Flow.state_dict()["Conv3d_1a_7x7.conv3d.weight"].shape)}");
 var trainer = new I3D.Net.Training.I3DTrainer(I3D.Net.Training.ClassifierAdapter.TwoStream(twoStream, twoStream.Rgb, twoStream.Flow),
