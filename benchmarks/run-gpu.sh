@@ -28,8 +28,8 @@ case "$cmd" in
     fi
     cp benchmarks/pytorch_baseline.py benchmarks/compare_tables.py benchmarks/run-gpu.sh tools/reference_i3d.py gpu-out/
     # The device tool moves at most 64 MiB with the working tree: ship the app and the tests compressed.
-    tar -C gpu-out -cJf gpu-out/app.tar.xz app && rm -rf gpu-out/app
-    tar -C gpu-out -cJf gpu-out/tests.tar.xz tests && rm -rf gpu-out/tests
+    XZ_OPT=-T0 tar -C gpu-out -cJf gpu-out/app.tar.xz app && rm -rf gpu-out/app
+    XZ_OPT=-T0 tar -C gpu-out -cJf gpu-out/tests.tar.xz tests && rm -rf gpu-out/tests
     size=$(du -sb gpu-out | cut -f1)
     echo "run-gpu: gpu-out is $((size / 1024 / 1024)) MiB ($size bytes; the device tool carries at most 64 MiB)"
     (( size < 64 * 1024 * 1024 )) || { echo "run-gpu: gpu-out is over the 64 MiB transfer limit" >&2; exit 1; }
@@ -37,8 +37,11 @@ case "$cmd" in
     ;;
   run|verify|speed)
     here=$(cd "$(dirname "$0")" && pwd)   # gpu-out/ on the device, benchmarks/ here
+    # Unpacked for this run only and removed at exit, so a dry run here leaves gpu-out/ at its carried size (< 64 MiB).
+    unpacked=()
+    trap 'rm -rf "${unpacked[@]}"' EXIT
     for part in app tests; do
-      [[ -d "$here/$part" || ! -f "$here/$part.tar.xz" ]] || tar -C "$here" -xJf "$here/$part.tar.xz"
+      if [[ ! -d "$here/$part" && -f "$here/$part.tar.xz" ]]; then tar -C "$here" -xJf "$here/$part.tar.xz"; unpacked+=("$here/$part"); fi
     done
     results=${2:-${OUT:-$here/results}}; mkdir -p "$results"
     args=(--batch "${BATCH:-8}" --frames "${FRAMES:-64}" --size "${SIZE:-224}" --reps "${REPS:-10}" --warmup 3)
@@ -68,7 +71,10 @@ case "$cmd" in
       I3D_TEST_DEVICE=$device timeout "$tests_timeout" bash "$here/run-on-device.sh" "$here" tests/I3D.Net.Tests.dll \
         -trait "Device=Sensitive" -trait- "Category=Heavy" -trait- "Needs=OpenCV" -noColor -reporter quiet \
         -trx "$results/device-tests.trx" > "$results/device-tests.txt" 2>&1 || verify_rc=$((verify_rc == 0 ? 2 : verify_rc))
-      grep -E "Total:|\[FAIL\]" "$results/device-tests.txt" || tail -5 "$results/device-tests.txt"
+      grep -A3 "\[FAIL\]" "$results/device-tests.txt" | head -60 || true
+      echo "run-gpu: device tests (I3D_TEST_DEVICE=$device): $(grep -o '<Counters [^>]*>' "$results/device-tests.trx" 2>/dev/null \
+        | sed -E 's/.* total="([0-9]+)" executed="([0-9]+)" passed="([0-9]+)" failed="([0-9]+)".*/total \1, executed \2, passed \3, failed \4/' \
+        || echo "no TRX written: see $results/device-tests.txt")"
       echo "run-gpu: device tests took $(( $(date +%s) - started )) s"
       [[ $cmd == verify ]] && exit "$verify_rc"
     fi
