@@ -54,7 +54,8 @@ internal static class GpuVerify
         for (var i = 0; i < rows.Count; i++)
         {
             var r = rows[i];
-            Console.WriteLine($"| {i + 1} | {r.Check} | {r.Measured} | {r.Tolerance} | {r.Result} | {r.Seconds.ToString("F1", CultureInfo.InvariantCulture)} |");
+            static string Cell(string text) => text.Replace("|", "\\|");   // max|Δ| must not split a Markdown cell
+            Console.WriteLine($"| {i + 1} | {Cell(r.Check)} | {Cell(r.Measured)} | {Cell(r.Tolerance)} | {r.Result} | {r.Seconds.ToString("F1", CultureInfo.InvariantCulture)} |");
         }
         var failed = rows.Count(r => r.Outcome == VerifyOutcome.Fail);
         Console.WriteLine($"verify: {rows.Count(r => r.Outcome == VerifyOutcome.Pass)} PASS, {failed} FAIL, "

@@ -14,7 +14,9 @@ public class RuntimeProbeTests
         .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RuntimeProbe").Value!;
 
     // The TorchSharp-cpu backend of this test project has the layout of PyTorch's torch/lib (libc10, libtorch_cpu, libtorch).
-    private static readonly string CpuLibTorchDir = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
+    // A build keeps it under runtimes/linux-x64/native; a RID-specific publish (the published xunit v3 runner) puts it beside the tests.
+    private static readonly string CpuLibTorchDir = new[] { Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"), AppContext.BaseDirectory.TrimEnd('/') }
+        .First(d => File.Exists(Path.Combine(d, "libtorch_cpu.so")) || d == AppContext.BaseDirectory.TrimEnd('/'));
 
     private static (int ExitCode, Dictionary<string, string> Values, string Output) RunProbe(IDictionary<string, string> environment, params string[] arguments)
     {
