@@ -23,8 +23,9 @@ public sealed class ShardProcessTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
+    // Seven worker processes, each loading libtorch: 5–20 s on the 2-core CI machine. The acceptance, so it
+    // runs in the normal suite.
     [Fact]
-    [Trait("Category", "Heavy")]   // seven worker processes, each loading libtorch: 10–20 s on a busy 2-core machine
     public async Task Three_shard_processes_with_one_killed_and_rerun_give_every_video_once_identical_to_an_unsharded_run()
     {
         if (!OperatingSystem.IsLinux()) return;
