@@ -22,7 +22,7 @@ public class Bf16InceptionI3DTrainingTests(ITestOutputHelper output)
 
     /// <summary>
     /// Step 1 runs the same weights on the same batch in both precisions, so its losses differ by bf16 rounding only:
-    /// 0.6 % of the float32 loss measured (CPU, B=8). At B=4 it was 17 %, as BatchNorm in Mixed_5 (1×1×1 there) then
+    /// 0.6 % of the float32 loss measured (CPU, B=8). At B=4 it was 17 %, most likely as BatchNorm in Mixed_5 (1×1×1 there)
     /// normalises over 4 values and magnifies the rounding, hence the batch of 8.
     /// </summary>
     private const double FirstStepTolerance = 0.03;
@@ -30,7 +30,7 @@ public class Bf16InceptionI3DTrainingTests(ITestOutputHelper output)
     /// <summary>
     /// Later steps are bounded loosely, over the float32 run's first loss: memorising one batch amplifies any difference
     /// (the float32 variants of the GPU verification part by up to 25 % with summation order alone); measured 18 % at
-    /// step 2, then back within 8 %. A corrupted gradient makes the bf16 losses NaN, which fails the finiteness check first.
+    /// steps 2 and 3, then back within 6 %. A corrupted gradient makes the bf16 losses NaN, which fails the finiteness check first.
     /// </summary>
     private const double CurveTolerance = 0.3;
 
