@@ -117,7 +117,7 @@ public sealed class InflatedConv3d : Module<Tensor, Tensor>
         // hooks belong on this unit rather than on its Convolution; its BatchNorm is called as a module.
         var y = explicitPadding is null
             ? TfSamePadding.Conv3d(input, conv3d.weight!, conv3d.bias, stride)
-            : nn.functional.conv3d(input, conv3d.weight!, conv3d.bias, stride, explicitPadding);
+            : TfSamePadding.PaddedConv3d(input, conv3d.weight!, conv3d.bias, stride, explicitPadding);
         if (bn is not null)
             y = bn.call(y);
         if (activation)

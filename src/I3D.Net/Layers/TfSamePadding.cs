@@ -63,8 +63,25 @@ public static class TfSamePadding
             asymmetric |= after != before;
         }
         if (!asymmetric)
-            return nn.functional.conv3d(input, weight, bias, stride, pad);
+            return PaddedConv3d(input, weight, bias, stride, pad);
         using var padded = nn.functional.pad(input, extra);
-        return nn.functional.conv3d(padded, weight, bias, stride, pad);
+        return PaddedConv3d(padded, weight, bias, stride, pad);
+    }
+
+    /// <summary>
+    /// <c>conv3d</c> with symmetric zero padding <paramref name="pad"/> (T, H, W). On the CPU in bfloat16 the padding is
+    /// applied with <c>F.pad</c> and the convolution runs unpadded: libtorch's CPU bfloat16 conv3d (TorchSharp 0.107)
+    /// returns a garbage weight gradient (off by 100 % or more, often ±1e35 or NaN, different on every call) when it
+    /// pads an input of depth 2 in time itself, which is what every 3×3×3 unit sees at depth 2 (Mixed_4 of an
+    /// 8-frame clip, Mixed_5 of a 16-frame one); the forward and the input gradient are right, and explicit padding
+    /// gives the right weight gradient. Zero padding is exact, so the result is the same convolution.
+    /// </summary>
+    internal static Tensor PaddedConv3d(Tensor input, Tensor weight, Tensor? bias, long[] stride, long[] pad)
+    {
+        if (input.dtype != ScalarType.BFloat16 || input.device_type != DeviceType.CPU || pad.All(p => p == 0))
+            return nn.functional.conv3d(input, weight, bias, stride, pad);
+        // F.pad lists the last dimension first.
+        using var padded = nn.functional.pad(input, [pad[2], pad[2], pad[1], pad[1], pad[0], pad[0]]);
+        return nn.functional.conv3d(padded, weight, bias, stride);
     }
 }
