@@ -16,7 +16,7 @@ namespace I3D.Net.Benchmarks;
 
 /// <summary>
 /// <c>onnx [--frames 16] [--size 224] [--threads 2] [--reps 10] [--opset 17] [--python /usr/bin/python3|none]
-/// [--spin on|off] [--arena on|off] [--profile N]</c>: one RGB clip through TorchSharp's <see cref="InceptionI3D"/>,
+/// [--spin on|off] [--arena on|off] [--ftz on|off] [--profile N]</c>: one RGB clip through TorchSharp's <see cref="InceptionI3D"/>,
 /// <see cref="FrozenInceptionI3D"/>, ONNX Runtime on I3D.Net.Onnx's export (BatchNorm folded) and ONNX Runtime on
 /// PyTorch's export of tools/reference_i3d.py (tools/export_reference_onnx.py, run with Debian's python3-torch), all
 /// with the same weights (calibrated BatchNorm, as the quick benchmark's <see cref="Workloads.BaseModel"/>), on the CPU
@@ -29,7 +29,7 @@ internal static class OnnxComparison
     {
         int frames = 16, size = 224, threads = 2, reps = 10, opset = 17, profile = 0;
         string python = "/usr/bin/python3";
-        bool? spin = null, arena = null;
+        bool? spin = null, arena = null, ftz = null;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             var v = args[i + 1];
@@ -46,7 +46,8 @@ internal static class OnnxComparison
                 case "--python": python = v; break;
                 case "--spin": spin = OnOff(); break;
                 case "--arena": arena = OnOff(); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}; expected --frames, --size, --threads, --reps, --opset, --profile, --python, --spin or --arena.");
+                case "--ftz": ftz = OnOff(); break;
+                default: throw new ArgumentException($"Unknown option {args[i]}; expected --frames, --size, --threads, --reps, --opset, --profile, --python, --spin, --arena or --ftz.");
             }
         }
         if (BenchDevice.IsCuda)
@@ -77,6 +78,7 @@ internal static class OnnxComparison
             {
                 if (spin is { } s) o.AddSessionConfigEntry("session.intra_op.allow_spinning", s ? "1" : "0");
                 if (arena is { } a) o.EnableCpuMemArena = a;
+                if (ftz is { } z) o.AddSessionConfigEntry("session.set_denormal_as_zero", z ? "1" : "0");
             };
             var sessionOptions = new OnnxI3DOptions { IntraOpThreads = threads, ConfigureSession = configure };
             using var onnx = new OnnxI3D(path, sessionOptions);
@@ -109,7 +111,8 @@ internal static class OnnxComparison
                 }
             }
             var medians = times.Select(Median).ToArray();
-            var settings = $"spin {(spin is { } sp ? (sp ? "on" : "off") : "default")}, arena {(arena is { } ar ? (ar ? "on" : "off") : "default")}";
+            static string Setting(bool? value) => value is { } v ? (v ? "on" : "off") : "default";
+            var settings = $"spin {Setting(spin)}, arena {Setting(arena)}, denormals as zero {Setting(ftz)}";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"# ONNX comparison | cpu | 1x3x{frames}x{size}x{size} | {threads} threads | opset {opset} | ORT {settings} | {reps} interleaved rounds | {Environment.ProcessorCount} logical CPUs | load average {LoadAverage()} | {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
