@@ -16,12 +16,14 @@ namespace I3D.Net.Benchmarks;
 
 /// <summary>
 /// <c>onnx [--frames 16] [--size 224] [--threads 2] [--reps 10] [--opset 17] [--python /usr/bin/python3|none]
-/// [--spin on|off] [--arena on|off] [--ftz on|off] [--profile N]</c>: one RGB clip through TorchSharp's <see cref="InceptionI3D"/>,
+/// [--spin on|off] [--arena on|off] [--ftz on|off] [--variants on|off] [--profile N]</c>: one RGB clip through TorchSharp's <see cref="InceptionI3D"/>,
 /// <see cref="FrozenInceptionI3D"/>, ONNX Runtime on I3D.Net.Onnx's export (BatchNorm folded) and ONNX Runtime on
 /// PyTorch's export of tools/reference_i3d.py (tools/export_reference_onnx.py, run with Debian's python3-torch), all
 /// with the same weights (calibrated BatchNorm, as the quick benchmark's <see cref="Workloads.BaseModel"/>), on the CPU
 /// with the same thread count, timed in interleaved rounds; prints medians and both ratios. <c>--profile N</c> then
-/// times N more passes layer by layer (<see cref="OnnxLayerProfile"/>).
+/// times N more passes layer by layer (<see cref="OnnxLayerProfile"/>); <c>--variants on</c> adds, in the same rounds, ONNX
+/// Runtime on variants of I3D.Net.Onnx's export and session: BatchNorm unfolded (ONNX Runtime folds it, but each block's
+/// three 1×1×1 reductions stay three Conv nodes), opset 21, spinning off, denormals as zero, basic graph optimisation.
 /// </summary>
 internal static class OnnxComparison
 {
@@ -30,6 +32,7 @@ internal static class OnnxComparison
         int frames = 16, size = 224, threads = 2, reps = 10, opset = 17, profile = 0;
         string python = "/usr/bin/python3";
         bool? spin = null, arena = null, ftz = null;
+        bool variants = false;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             var v = args[i + 1];
@@ -47,7 +50,8 @@ internal static class OnnxComparison
                 case "--spin": spin = OnOff(); break;
                 case "--arena": arena = OnOff(); break;
                 case "--ftz": ftz = OnOff(); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}; expected --frames, --size, --threads, --reps, --opset, --profile, --python, --spin, --arena or --ftz.");
+                case "--variants": variants = OnOff(); break;
+                default: throw new ArgumentException($"Unknown option {args[i]}; expected --frames, --size, --threads, --reps, --opset, --profile, --python, --spin, --arena, --ftz or --variants.");
             }
         }
         if (BenchDevice.IsCuda)
@@ -84,7 +88,7 @@ internal static class OnnxComparison
             using var onnx = new OnnxI3D(path, sessionOptions);
             using var pytorchOnnx = referencePath is null ? null : new OnnxI3D(referencePath, sessionOptions);
             var dense = new DenseTensor<float>(clipValues, [1, 3, frames, size, size]);
-            var worst = MaxDiff(expected, onnx.Run(dense).Buffer.ToArray());
+            var worst = MaxDiff(expected, onnx.Run(dense).Buffer.ToArray());  // the largest over every ORT path of our export
             var worstReference = pytorchOnnx is null ? 0 : MaxDiff(expected, pytorchOnnx.Run(dense).Buffer.ToArray());
 
             var names = new List<string> { "TorchSharp InceptionI3D", "TorchSharp FrozenInceptionI3D", "ONNX Runtime, I3D.Net.Onnx export" };
@@ -99,37 +103,69 @@ internal static class OnnxComparison
                 names.Add("ONNX Runtime, PyTorch export (reference)");
                 runs.Add(() => pytorchOnnx.Run(dense));
             }
-            foreach (var run in runs) run();  // warm-up
-            var times = names.Select(_ => new List<double>()).ToArray();
-            for (int r = 0; r < reps; r++)
+            var extra = new List<OnnxI3D>();
+            try
             {
-                for (int i = 0; i < runs.Count; i++)
+                if (variants)
                 {
-                    var sw = Stopwatch.StartNew();
-                    runs[i]();
-                    times[i].Add(sw.Elapsed.TotalMilliseconds);
+                    void Variant(string name, OnnxExportOptions? exportOptions, OnnxI3DOptions session)
+                    {
+                        var file = path;
+                        if (exportOptions is not null)
+                        {
+                            file = Path.Combine(dir, $"variant-{extra.Count}.onnx");
+                            OnnxExport.Export(model, file, exportOptions);
+                        }
+                        var s = new OnnxI3D(file, session);
+                        extra.Add(s);
+                        var diff = MaxDiff(expected, s.Run(dense).Buffer.ToArray());
+                        worst = Math.Max(worst, diff);
+                        names.Add($"ONNX Runtime, I3D.Net.Onnx export: {name}");
+                        runs.Add(() => s.Run(dense));
+                    }
+                    var baseExport = new OnnxExportOptions { Frames = frames, Height = size, Width = size, DynamicBatch = false, Opset = opset };
+                    Variant("BatchNorm unfolded, reductions not merged", baseExport with { FoldBatchNorm = false }, sessionOptions);
+                    Variant($"opset {(opset == 21 ? 17 : 21)}", baseExport with { Opset = opset == 21 ? 17 : 21 }, sessionOptions);
+                    Variant("spinning off", null, sessionOptions with { ConfigureSession = o => { configure(o); o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); } });
+                    Variant("denormals as zero", null, sessionOptions with { ConfigureSession = o => { configure(o); o.AddSessionConfigEntry("session.set_denormal_as_zero", "1"); } });
+                    Variant("ORT_ENABLE_BASIC", null, sessionOptions with { OptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC });
                 }
+                foreach (var run in runs) run();  // warm-up
+                var times = names.Select(_ => new List<double>()).ToArray();
+                for (int r = 0; r < reps; r++)
+                {
+                    for (int i = 0; i < runs.Count; i++)
+                    {
+                        var sw = Stopwatch.StartNew();
+                        runs[i]();
+                        times[i].Add(sw.Elapsed.TotalMilliseconds);
+                    }
+                }
+                var medians = times.Select(Median).ToArray();
+                static string Setting(bool? value) => value is { } v ? (v ? "on" : "off") : "default";
+                var settings = $"spin {Setting(spin)}, arena {Setting(arena)}, denormals as zero {Setting(ftz)}";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"# ONNX comparison | cpu | 1x3x{frames}x{size}x{size} | {threads} threads | opset {opset} | ORT {settings} | {reps} interleaved rounds | {Environment.ProcessorCount} logical CPUs | load average {LoadAverage()} | {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"<!-- export {export.Elapsed.TotalSeconds:F1} s; max |logit| {scale:E2}; max |diff| vs TorchSharp: I3D.Net.Onnx {worst:E1}, PyTorch export {(pytorchOnnx is null ? "n/a" : worstReference.ToString("E1", CultureInfo.InvariantCulture))} -->"));
+                Console.WriteLine("| path | median ms | min ms | × InceptionI3D | × ORT on PyTorch export |");
+                Console.WriteLine("|---|---|---|---|---|");
+                for (int i = 0; i < names.Count; i++)
+                {
+                    var vsReference = pytorchOnnx is null ? "n/a" : (medians[i] / medians[3]).ToString("F2", CultureInfo.InvariantCulture);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {names[i]} | {medians[i]:F0} | {times[i].Min():F0} | {medians[i] / medians[0]:F2} | {vsReference} |"));
+                }
+                if (profile > 0)
+                {
+                    OnnxLayerProfile.Run(model, frozen, clip, dense, profile, threads, configure,
+                        [("I3D.Net.Onnx", path), .. referencePath is null ? Array.Empty<(string, string)>() : [("PyTorch export", referencePath)]], dir);
+                }
+                return worst <= 1e-4 * scale && worstReference <= 1e-4 * scale ? 0 : 1;
             }
-            var medians = times.Select(Median).ToArray();
-            static string Setting(bool? value) => value is { } v ? (v ? "on" : "off") : "default";
-            var settings = $"spin {Setting(spin)}, arena {Setting(arena)}, denormals as zero {Setting(ftz)}";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"# ONNX comparison | cpu | 1x3x{frames}x{size}x{size} | {threads} threads | opset {opset} | ORT {settings} | {reps} interleaved rounds | {Environment.ProcessorCount} logical CPUs | load average {LoadAverage()} | {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"<!-- export {export.Elapsed.TotalSeconds:F1} s; max |logit| {scale:E2}; max |diff| vs TorchSharp: I3D.Net.Onnx {worst:E1}, PyTorch export {(pytorchOnnx is null ? "n/a" : worstReference.ToString("E1", CultureInfo.InvariantCulture))} -->"));
-            Console.WriteLine("| path | median ms | min ms | × InceptionI3D | × ORT on PyTorch export |");
-            Console.WriteLine("|---|---|---|---|---|");
-            for (int i = 0; i < names.Count; i++)
+            finally
             {
-                var vsReference = pytorchOnnx is null ? "n/a" : (medians[i] / medians[3]).ToString("F2", CultureInfo.InvariantCulture);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {names[i]} | {medians[i]:F0} | {times[i].Min():F0} | {medians[i] / medians[0]:F2} | {vsReference} |"));
+                foreach (var s in extra) s.Dispose();
             }
-            if (profile > 0)
-            {
-                OnnxLayerProfile.Run(model, frozen, clip, dense, profile, threads, configure,
-                    [("I3D.Net.Onnx", path), .. referencePath is null ? Array.Empty<(string, string)>() : [("PyTorch export", referencePath)]], dir);
-            }
-            return worst <= 1e-4 * scale && worstReference <= 1e-4 * scale ? 0 : 1;
         }
         finally
         {
