@@ -60,7 +60,8 @@ WIDTHS = {
 
 def head_pool(m):
     """The reference's VALID 2x7x7 average pool (shrunk where Mixed_5c is smaller, as I3D.Net documents)."""
-    return F.avg_pool3d(m, (min(2, m.shape[2]), min(7, m.shape[3]), min(7, m.shape[4])), (1, 1, 1))
+    # int(): under torch.onnx.export's tracer a size is a traced value, which avg_pool3d's kernel list cannot hold.
+    return F.avg_pool3d(m, (min(2, int(m.shape[2])), min(7, int(m.shape[3])), min(7, int(m.shape[4]))), (1, 1, 1))
 
 
 class ReferenceI3D(torch.nn.Module):

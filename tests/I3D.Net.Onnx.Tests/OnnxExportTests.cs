@@ -37,12 +37,14 @@ public class OnnxExportTests
         ops.Contains("BatchNormalization").Should().Be(!fold);
     }
 
-    /// <summary>The sizes (16×224² and the odd 24×200×216): too slow for the default run on a 2-core machine.</summary>
+    /// <summary>The sizes (16×224² and the odd 24×200×216) for two streams (logits, pooled features), the RGB
+    /// stream (logits, pooled features without folding), flow Mixed_5c and a frozen flow stream: too slow for the default
+    /// run on a 2-core machine.</summary>
     [Theory]
     [Trait("Category", "Heavy")]
     [InlineData(16, 224, 224)]
     [InlineData(24, 200, 216)]
-    public void Full_size_two_stream_logits_and_features_equal_the_TorchSharp_model(int t, int h, int w)
+    public void Full_size_exports_of_every_model_kind_and_endpoint_equal_the_TorchSharp_model(int t, int h, int w)
     {
         using var scope = NewDisposeScope();
         using var dir = new TempDir();
@@ -62,6 +64,16 @@ public class OnnxExportTests
         OnnxExport.Export(model.Flow, dir.File("flow-mixed5c.onnx"), options with { Endpoint = I3DEndpoint.Mixed_5c });
         using (var onnx = new OnnxI3D(dir.File("flow-mixed5c.onnx")))
             onnx.Run(ToDense(flow)).ShouldMatch(model.Flow.ForwardTo(flow, I3DEndpoint.Mixed_5c));
+        OnnxExport.Export(model.Rgb, dir.File("rgb.onnx"), options);
+        using (var onnx = new OnnxI3D(dir.File("rgb.onnx")))
+            onnx.Run(ToDense(rgb)).ShouldMatch(model.Rgb.forward(rgb));
+        OnnxExport.Export(model.Rgb, dir.File("rgb-features.onnx"), options with { Endpoint = OnnxEndpoint.PooledFeatures, FoldBatchNorm = false });
+        using (var onnx = new OnnxI3D(dir.File("rgb-features.onnx")))
+            onnx.Run(ToDense(rgb)).ShouldMatch(model.Rgb.ExtractFeatures(rgb));
+        var frozen = FrozenInceptionI3D.Freeze(model.Flow);
+        OnnxExport.Export(frozen, dir.File("frozen-flow.onnx"), options);
+        using (var onnx = new OnnxI3D(dir.File("frozen-flow.onnx")))
+            onnx.Run(ToDense(flow)).ShouldMatch(frozen.forward(flow));
     }
 
     [Fact]
