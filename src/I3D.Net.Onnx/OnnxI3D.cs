@@ -1,4 +1,5 @@
 using System.Text.Json;
+using I3D.Net.Inference;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -7,9 +8,10 @@ namespace I3D.Net.Onnx;
 /// <summary>
 /// Runs an exported I3D (<see cref="OnnxExport"/>) with ONNX Runtime: no libtorch is needed. Inputs are float32
 /// <c>[B, C, T, H, W]</c> clips named <c>rgb</c> and/or <c>flow</c>; the output is the exported endpoint (logits by
-/// default). Runs may be concurrent: an ONNX Runtime session allows it.
+/// default). Runs may be concurrent: an ONNX Runtime session allows it. As an <see cref="IClipClassifierModel"/> it is
+/// the network of a <see cref="VideoClassifier"/> (<see cref="OnnxVideoClassifier.Load"/>).
 /// </summary>
-public sealed class OnnxI3D : IDisposable
+public sealed class OnnxI3D : IClipClassifierModel, IDisposable
 {
     private readonly InferenceSession session;
     private readonly Dictionary<string, int[]> inputShapes;
@@ -42,6 +44,11 @@ public sealed class OnnxI3D : IDisposable
         inputShapes = session.InputMetadata.ToDictionary(i => i.Key, i => i.Value.Dimensions);
         InputNames = session.InputMetadata.Keys.ToArray();
         OutputName = session.OutputMetadata.Keys.First();
+        var outputShape = session.OutputMetadata[OutputName].Dimensions;
+        NumClasses = outputShape.Length == 2 && outputShape[1] > 0 ? outputShape[1] : 0;
+        var first = inputShapes[InputNames[0]];
+        if (first.Length == 5 && first[2] > 0 && first[3] > 0 && first[4] > 0)
+            RequiredClipShape = new ClipShape(first[2], first[3], first[4]);
         Metadata = new Dictionary<string, string>(session.ModelMetadata.CustomMetadataMap);
         ClassNames = Metadata.TryGetValue(OnnxMetadataKeys.ClassNames, out var json)
             ? ParseClassNames(json, path)
@@ -59,6 +66,49 @@ public sealed class OnnxI3D : IDisposable
 
     /// <summary>Class names, one per logit, or empty when the export named none.</summary>
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The output's last dimension when the output is <c>[B, N]</c> (logits or pooled features); 0 otherwise.</summary>
+    public int NumClasses { get; }
+
+    /// <summary>Whether the graph has an <c>rgb</c> input.</summary>
+    public bool ReadsRgb => InputNames.Contains("rgb");
+
+    /// <summary>Whether the graph has a <c>flow</c> input.</summary>
+    public bool ReadsFlow => InputNames.Contains("flow");
+
+    /// <summary>The clip size the graph was exported for (frames, height, width of its first input).</summary>
+    public ClipShape? RequiredClipShape { get; }
+
+    /// <summary>
+    /// Runs the graph on TorchSharp clips, as a <see cref="VideoClassifier"/> does: each CPU float32 tensor is copied
+    /// once into the array ONNX Runtime reads (its memory is not shared with libtorch's).
+    /// </summary>
+    /// <param name="rgb">RGB clips <c>[B, 3, T, H, W]</c> when the graph has an <c>rgb</c> input.</param>
+    /// <param name="flow">Flow clips <c>[B, 2, T, H, W]</c> when the graph has a <c>flow</c> input.</param>
+    /// <returns>The logits, row by row.</returns>
+    /// <exception cref="InvalidOperationException">The graph outputs features, not logits.</exception>
+    /// <exception cref="ArgumentException">An input the graph has is missing, not float32 on the CPU, or not of the exported size.</exception>
+    public float[] Logits(TorchSharp.torch.Tensor? rgb, TorchSharp.torch.Tensor? flow)
+    {
+        if (OutputName != OnnxEndpoint.Logits.OutputName)
+            throw new InvalidOperationException($"This graph outputs '{OutputName}', not logits; export it with Endpoint = OnnxEndpoint.Logits to classify with it.");
+        var inputs = new List<(string, DenseTensor<float>)>(2);
+        if (ReadsRgb) inputs.Add(("rgb", ToDense(rgb, "rgb")));
+        if (ReadsFlow) inputs.Add(("flow", ToDense(flow, "flow")));
+        return Run(inputs.ToArray()).Buffer.ToArray();
+    }
+
+    private static DenseTensor<float> ToDense(TorchSharp.torch.Tensor? t, string name)
+    {
+        if (t is null)
+            throw new ArgumentException($"The graph has a '{name}' input, but no {name} clips were given.", name);
+        if (t.dtype != TorchSharp.torch.ScalarType.Float32 || t.device_type != TorchSharp.DeviceType.CPU)
+            throw new ArgumentException($"'{name}' must be float32 on the CPU; found {t.dtype} on {t.device}.", name);
+        using var contiguous = t.contiguous();
+        var values = new float[contiguous.numel()];
+        contiguous.data<float>().CopyTo(values);
+        return new DenseTensor<float>(values, t.shape.Select(d => checked((int)d)).ToArray());
+    }
 
     /// <summary>An input's shape as exported: −1 for a dynamic batch.</summary>
     /// <param name="input">An input name.</param>

@@ -21,7 +21,8 @@ namespace I3D.Net.Inference;
 /// </remarks>
 public sealed partial class VideoClassifier : IDisposable
 {
-    private readonly nn.Module _model;
+    private readonly nn.Module? _model;
+    private readonly IClipClassifierModel? _backend;
     private readonly InceptionI3D? _single;
     private readonly TwoStreamI3D? _twoStream;
     private readonly bool _ownsModel;
@@ -50,6 +51,67 @@ public sealed partial class VideoClassifier : IDisposable
     {
     }
 
+    /// <summary>
+    /// Classifies with another network, e.g. an ONNX Runtime session: the classifier prepares the clips (decode, resample,
+    /// crop, flow) as for an I3D model and hands each batch to <paramref name="model"/> on the CPU.
+    /// </summary>
+    /// <param name="model">The network; when it requires one clip shape, <paramref name="options"/> must produce exactly that shape.</param>
+    /// <param name="classNames">One name per class, in logit order.</param>
+    /// <param name="options">How videos are prepared; <see cref="VideoClassifierOptions.Default"/> when null.</param>
+    /// <param name="flow">For a network that reads flow: how its training flow was made (TV-L1 with OpenCV's defaults, ±20 px, when null).</param>
+    /// <param name="ownsModel">Whether <see cref="Dispose"/> disposes <paramref name="model"/> (when it is <see cref="IDisposable"/>).</param>
+    /// <exception cref="ArgumentException">
+    /// The class names do not match the network's classes, the network reads neither RGB nor flow, an option is out of
+    /// range, or the options do not produce the clip shape the network requires (the message names the option to set).
+    /// </exception>
+    public VideoClassifier(IClipClassifierModel model, IReadOnlyList<string> classNames, VideoClassifierOptions? options = null, Flow.FlowSettings? flow = null,
+        bool ownsModel = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(classNames);
+        Options = options ?? VideoClassifierOptions.Default;
+        Options.Validate();
+        if (!model.ReadsRgb && !model.ReadsFlow)
+            throw new ArgumentException($"The network {model.GetType().Name} reads neither RGB nor flow.", nameof(model));
+        if (model.RequiredClipShape is { } shape)
+            RequireClipShape(Options, shape, nameof(options));
+        CheckClassNames(model.NumClasses, classNames);
+        flow?.Validate();
+        _backend = model;
+        ClassNames = classNames.ToArray();
+        Flow = ReadsFlow ? Options.Flow ?? flow ?? DefaultFlow : null;
+        // Preprocessing (flow) runs on the options' device; the network gets CPU batches and runs where it was set up to.
+        Device = I3DRuntime.ResolveDevice(Options.Device);
+        _ownsModel = ownsModel;
+    }
+
+    private static void RequireClipShape(VideoClassifierOptions o, ClipShape shape, string paramName)
+    {
+        var problems = new List<string>();
+        if (o.Sampling != TemporalSampling.Clips)
+            problems.Add($"Sampling = Clips (found {o.Sampling})");
+        if (o.ClipLength != shape.Frames)
+            problems.Add($"ClipLength = {shape.Frames} (found {o.ClipLength})");
+        if (shape.Height != shape.Width)
+            problems.Add($"a square crop, but the network needs {shape.Height}×{shape.Width} frames; export it with Height = Width");
+        else if (o.CropSize != shape.Height)
+            problems.Add($"CropSize = {shape.Height} (found {o.CropSize?.ToString() ?? "null"})");
+        if (problems.Count > 0)
+            throw new ArgumentException(
+                $"The network requires clips of {shape} (frames×height×width), which these options do not produce; set VideoClassifierOptions "
+                + string.Join("; ", problems) + ".", paramName);
+    }
+
+    private static void CheckClassNames(int numClasses, IReadOnlyList<string> classNames)
+    {
+        if (classNames.Count != numClasses)
+            throw new ArgumentException(
+                $"The model has {numClasses} classes, but {classNames.Count} class names were given. To fine-tune a model for your classes, "
+                + $"call model.ReplaceLogits({classNames.Count}) and train it; to classify with it as it is, give {numClasses} names.", nameof(classNames));
+        if (classNames.Any(string.IsNullOrEmpty))
+            throw new ArgumentException("Every class name must be non-empty.", nameof(classNames));
+    }
+
     private VideoClassifier(nn.Module model, IReadOnlyList<string> classNames, VideoClassifierOptions? options, Flow.FlowSettings? flow, bool ownsModel)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -70,12 +132,7 @@ public sealed partial class VideoClassifier : IDisposable
         }
         else
             throw new ArgumentException($"Expected an InceptionI3D or a TwoStreamI3D, found {model.GetType().Name}.", nameof(model));
-        if (classNames.Count != numClasses)
-            throw new ArgumentException(
-                $"The model has {numClasses} classes, but {classNames.Count} class names were given. To fine-tune a model for your classes, "
-                + $"call model.ReplaceLogits({classNames.Count}) and train it; to classify with it as it is, give {numClasses} names.", nameof(classNames));
-        if (classNames.Any(string.IsNullOrEmpty))
-            throw new ArgumentException("Every class name must be non-empty.", nameof(classNames));
+        CheckClassNames(numClasses, classNames);
         flow?.Validate();
         ClassNames = classNames.ToArray();
         Flow = ReadsFlow ? Options.Flow ?? flow ?? DefaultFlow : null;
@@ -94,17 +151,21 @@ public sealed partial class VideoClassifier : IDisposable
     /// <summary>How videos are prepared.</summary>
     public VideoClassifierOptions Options { get; }
 
-    /// <summary>The device the model runs on.</summary>
+    /// <summary>The device the model runs on (with a <see cref="Backend"/>, the device flow is computed on).</summary>
     public Device Device { get; }
 
     /// <summary>The model: an <see cref="InceptionI3D"/> or a <see cref="TwoStreamI3D"/>.</summary>
-    public nn.Module Model => _model;
+    /// <exception cref="InvalidOperationException">The classifier runs a <see cref="Backend"/>, not a TorchSharp model.</exception>
+    public nn.Module Model => _model ?? throw new InvalidOperationException($"This classifier runs {_backend!.GetType().Name}, not a TorchSharp model; see Backend.");
+
+    /// <summary>The network given as an <see cref="IClipClassifierModel"/>, or null when the classifier runs a TorchSharp <see cref="Model"/>.</summary>
+    public IClipClassifierModel? Backend => _backend;
 
     /// <summary>Whether the model reads RGB frames (an RGB stream or a two-stream model).</summary>
-    public bool ReadsRgb => _twoStream is not null || _single!.InChannels == 3;
+    public bool ReadsRgb => _backend?.ReadsRgb ?? (_twoStream is not null || _single!.InChannels == 3);
 
     /// <summary>Whether the model reads optical flow (a flow stream or a two-stream model), computed in memory.</summary>
-    public bool ReadsFlow => _twoStream is not null || _single!.InChannels == 2;
+    public bool ReadsFlow => _backend?.ReadsFlow ?? (_twoStream is not null || _single!.InChannels == 2);
 
     /// <summary>How flow is computed for the model (the training flow's settings), or null when it reads no flow.</summary>
     public Flow.FlowSettings? Flow { get; }
@@ -189,12 +250,18 @@ public sealed partial class VideoClassifier : IDisposable
         return results;
     }
 
-    /// <summary>Disposes the model if this classifier created it (<c>FromPretrained</c>, <see cref="Load"/>).</summary>
+    /// <summary>Disposes the model if this classifier created it (<c>FromPretrained</c>, <see cref="Load"/>) or was given it to own.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
         if (!_ownsModel) return;
+        if (_backend is not null)
+        {
+            (_backend as IDisposable)?.Dispose();
+            return;
+        }
+        if (_model is null) return;
         // Module.Dispose releases the native module but leaves the parameter and buffer wrappers to the finalizer.
         foreach (var tensor in _model.state_dict().Values) tensor.Dispose();
         _model.Dispose();
@@ -222,12 +289,24 @@ public sealed partial class VideoClassifier : IDisposable
             if (pending.Count == 0) return;
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var rgb = pending[0].Rgb is null ? null : cat(pending.Select(p => p.Rgb!).ToArray(), 0).to(Device);
-            var flow = pending[0].Flow is null ? null : cat(pending.Select(p => p.Flow!).ToArray(), 0).to(Device);
-            var logits = _twoStream is not null ? _twoStream.forward(rgb!, flow!) : _single!.forward(rgb ?? flow!);
-            var values = logits.to(ScalarType.Float64).cpu();
-            var rows = values.shape[0];
-            var data = values.data<double>().ToArray();
+            // A backend gets CPU batches (it may run elsewhere on its own); a TorchSharp model gets them on its device.
+            var target = _backend is null ? Device : CPU;
+            var rgb = pending[0].Rgb is null ? null : cat(pending.Select(p => p.Rgb!).ToArray(), 0).to(target);
+            var flow = pending[0].Flow is null ? null : cat(pending.Select(p => p.Flow!).ToArray(), 0).to(target);
+            double[] data;
+            if (_backend is not null)
+            {
+                var values = _backend.Logits(rgb, flow);
+                if (values.Length != pending.Count * sum.Length)
+                    throw new InvalidOperationException($"{_backend.GetType().Name} returned {values.Length} logits for {pending.Count} clips of {sum.Length} classes.");
+                data = Array.ConvertAll(values, v => (double)v);
+            }
+            else
+            {
+                var logits = _twoStream is not null ? _twoStream.forward(rgb!, flow!) : _single!.forward(rgb ?? flow!);
+                data = logits.to(ScalarType.Float64).cpu().data<double>().ToArray();
+            }
+            var rows = data.Length / sum.Length;
             for (var r = 0; r < rows; r++)
                 for (var c = 0; c < sum.Length; c++)
                     sum[c] += data[r * sum.Length + c];
