@@ -1,6 +1,6 @@
 using I3D.Net.Models;
 using I3D.Net.Weights;
-using OpenCvSharp;
+using I3D.Net.Testing;
 using TorchSharp;
 
 namespace I3D.Net.Tool.Tests;
@@ -21,28 +21,7 @@ internal sealed class TestFiles : IDisposable
     public string Video(string relative, int frames = 8, int seed = 0, int width = 48, int height = 32)
     {
         var path = Path(relative);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var random = new Random(seed);
-        var waves = Enumerable.Range(0, 6).Select(_ => (Fx: random.NextDouble() * 0.3, Fy: random.NextDouble() * 0.3, Phase: random.NextDouble() * 6.28)).ToArray();
-        double dx = 0.5 + random.NextDouble() * 2, dy = random.NextDouble() * 1.5 - 0.75;
-        using var writer = new VideoWriter(path, FourCC.MJPG, 25, new Size(width, height));
-        if (!writer.IsOpened())
-            throw new InvalidOperationException($"OpenCV cannot write MJPG '{path}' here.");
-        var pixels = new byte[height * width * 3];
-        for (var t = 0; t < frames; t++)
-        {
-            for (var y = 0; y < height; y++)
-                for (var x = 0; x < width; x++)
-                    for (var c = 0; c < 3; c++)
-                    {
-                        double v = 0;
-                        foreach (var w in waves)
-                            v += Math.Cos(w.Fx * (x - dx * t) + w.Fy * (y - dy * t) + w.Phase + c);
-                        pixels[(y * width + x) * 3 + c] = (byte)Math.Clamp(128 + 20 * v, 0, 255);
-                    }
-            using var frame = Mat.FromPixelData(height, width, MatType.CV_8UC3, pixels);
-            writer.Write(frame);
-        }
+        MovingTextureVideo.Write(path, frames, seed, width, height);
         return path;
     }
 
